@@ -1,0 +1,2 @@
+// Fleet registry, bounded-concurrency reconcile fan-out, fleet status and handoff.
+export {};

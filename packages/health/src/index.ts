@@ -1,0 +1,2 @@
+// Health projection, threshold profiles, tuning, drift, escalations and alert dispatch.
+export {};

@@ -1,0 +1,2 @@
+// Promotion gates, CI wrapper, audited apply and orchestration.
+export {};

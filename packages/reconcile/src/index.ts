@@ -1,0 +1,2 @@
+// Lifecycle projection, reconcile pipeline, visibility projections, control intents and status.
+export {};
