@@ -1,6 +1,10 @@
 import { fileURLToPath } from "node:url";
 import type { ViteUserConfig } from "vitest/config";
 
+// CI asks for a JSON report per package so scripts/test-summary.mjs can print one closing line.
+const reportDir = process.env["OPS_TEST_REPORT_DIR"];
+const packageName = process.cwd().split("/").slice(-2).join("-");
+
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 // Tests run on the TypeScript sources: `@ops/<name>` resolves to packages/<name>/src/index.ts,
@@ -14,5 +18,8 @@ export const sharedConfig: ViteUserConfig = {
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: "forks",
+    reporters: reportDir
+      ? ["default", ["json", { outputFile: `${reportDir}/${packageName}.json` }]]
+      : ["default"],
   },
 };

@@ -11,7 +11,15 @@ export function parseTimestamp(value: unknown): number | null {
   if (typeof value !== "string") return null;
   const match = STRICT_TIMESTAMP.exec(value);
   if (!match) return null;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
+  const [, y, mo, d, h, mi, s] = match.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const date = new Date(ms);
