@@ -1,3 +1,11 @@
 #!/usr/bin/env node
-import { CONTRACT_SCHEMA_VERSION } from "@ops/contract";
-process.stdout.write(`${CONTRACT_SCHEMA_VERSION}\n`);
+import { processIo } from "./io.js";
+import { runCli } from "./run.js";
+
+// A closed pipe (`ops-manager … | head`) is not an error of the command.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+process.exitCode = await runCli(process.argv.slice(2), processIo());

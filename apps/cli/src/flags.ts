@@ -1,0 +1,37 @@
+/**
+ * Flag constructors and the flags many commands share, so their `--help` text is worded once.
+ * Values arrive verbatim (strings); the package function each command calls validates them with
+ * the spec's exact messages and order — `parseUnsignedInteger` is the shared `^[0-9]+$` rule.
+ */
+import { ValidationError } from "@ops/contract";
+import type { ListFlag, SwitchFlag, ValueFlag } from "./command.js";
+
+export function valueFlag(describe: string): ValueFlag {
+  return { kind: "value", describe };
+}
+
+export function switchFlag(describe: string): SwitchFlag {
+  return { kind: "switch", describe };
+}
+
+export function listFlag(describe: string): ListFlag {
+  return { kind: "list", describe: `${describe} (repeatable)` };
+}
+
+export const repoFlag = valueFlag("Managed repository containing .superloop/ (required)");
+export const loopFlag = valueFlag("Loop id (required)");
+export const prettyFlag = switchFlag("Indent the JSON output by 2 spaces");
+
+const UNSIGNED_INTEGER = /^[0-9]+$/;
+
+/**
+ * Integer flag rule of spec 10 §1.2: only `^[0-9]+$` (no sign, no decimals, no exponent). Absent
+ * (`undefined`) → `fallback`; anything else that does not match → ValidationError(`message`).
+ */
+export function parseUnsignedInteger(value: string | undefined, fallback: number, message: string): number {
+  if (value === undefined) return fallback;
+  if (!UNSIGNED_INTEGER.test(value)) throw new ValidationError(message);
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new ValidationError(message);
+  return parsed;
+}
