@@ -1,2 +1,5 @@
 // Lifecycle projection, reconcile pipeline, visibility projections, control intents and status.
-export {};
+export * from "./envelope-inputs.js";
+export * from "./lifecycle.js";
+export * from "./project-state.js";
+export * from "./schemas.js";

@@ -1,2 +1,40 @@
-// Local transport: snapshot and event-poll adapters over .superloop/ files; control through the runtime command.
-export {};
+// Local transport: snapshot and event-poll adapters over .superloop/ files.
+export type { CommandContext } from "./context.js";
+export {
+  buildEventEnvelope,
+  type EventEnvelopeFrame,
+  type ParsedEventLine,
+  parseEventLine,
+} from "./event-envelope.js";
+export {
+  absentArtifactRef,
+  artifactRefFromText,
+  digestFileStreaming,
+  type StreamedDigest,
+} from "./file-digest.js";
+export {
+  type BatchResume,
+  type EventBatchResult,
+  type EventSink,
+  eventBatch,
+  type PollEventsInput,
+  parseCursorOffset,
+  parseMaxEvents,
+  pollEvents,
+  readEventBatch,
+  writePollCursor,
+} from "./poll.js";
+export {
+  deriveRunStatus,
+  ERROR_EVENT_STATUSES,
+  type RunStatusInputs,
+  STOP_EVENT_NAMES,
+} from "./run-status.js";
+export {
+  type LoopRunSnapshotInput,
+  latestSummaryEntry,
+  loopRunSnapshot,
+  normalizeGates,
+  normalizeStuck,
+} from "./snapshot.js";
+export { eventNameOf, isJsonObject, nonEmptyString, textField, toIteration } from "./values.js";
