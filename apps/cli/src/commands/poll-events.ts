@@ -2,7 +2,8 @@
  * `ops-manager poll-events` — event poller (spec 11 §5): print every not-yet-consumed line of
  * `events.jsonl` as a `loop_run_event` envelope (NDJSON) and advance the cursor file.
  */
-import { defineCommand, notImplemented } from "../command.js";
+import { pollEvents } from "@ops/transport-local";
+import { defineCommand } from "../command.js";
 import { loopFlag, repoFlag, switchFlag, valueFlag } from "../flags.js";
 
 export const pollEventsCommand = defineCommand({
@@ -24,7 +25,18 @@ export const pollEventsCommand = defineCommand({
     ["ops-manager poll-events --repo . --loop demo-loop", "Print events since the last poll"],
     ["ops-manager poll-events --repo . --loop demo-loop --from-start --max-events 10", "Replay the first 10"],
   ],
-  run: () => {
-    throw notImplemented("poll-events");
+  run: async (flags, ctx) => {
+    await pollEvents(
+      {
+        repo: flags.repo,
+        loop: flags.loop,
+        cursorFile: flags["cursor-file"],
+        fromStart: flags["from-start"],
+        maxEvents: flags["max-events"],
+        traceId: flags["trace-id"],
+      },
+      { emit: (envelope) => ctx.printJson(envelope) },
+      { env: ctx.io.env, cwd: ctx.io.cwd },
+    );
   },
 });

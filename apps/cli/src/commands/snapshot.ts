@@ -17,7 +17,8 @@
  * run.ts turns them into `error: <message>` + exit code. NDJSON commands pass
  * `emit: (doc) => ctx.printJson(doc)`; commands with their own exit codes return them.
  */
-import { defineCommand, notImplemented } from "../command.js";
+import { loopRunSnapshot } from "@ops/transport-local";
+import { defineCommand } from "../command.js";
 import { loopFlag, prettyFlag, repoFlag, valueFlag } from "../flags.js";
 
 export const snapshotCommand = defineCommand({
@@ -32,7 +33,11 @@ export const snapshotCommand = defineCommand({
     pretty: prettyFlag,
   },
   examples: [["ops-manager snapshot --repo . --loop demo-loop", "Snapshot demo-loop of the current repo"]],
-  run: () => {
-    throw notImplemented("snapshot");
+  run: async (flags, ctx) => {
+    const envelope = await loopRunSnapshot(
+      { repo: flags.repo, loop: flags.loop, runId: flags["run-id"], traceId: flags["trace-id"] },
+      { env: ctx.io.env, cwd: ctx.io.cwd },
+    );
+    ctx.printJson(envelope, { pretty: flags.pretty });
   },
 });

@@ -1,0 +1,96 @@
+// The per-loop commands end to end through the CLI, on repos written by the simulated runtime.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../run.js";
+import { captureIo } from "../testing.js";
+
+const repos: SimulatedRepo[] = [];
+afterEach(() => {
+  for (const repo of repos.splice(0)) repo.cleanup();
+});
+
+function newRepo(): SimulatedRepo {
+  const repo = createSimulatedRepo(undefined, { start: "2026-02-22T10:00:00Z" });
+  repos.push(repo);
+  return repo;
+}
+
+async function cli(args: string[], cwd: string) {
+  const io = captureIo({}, cwd);
+  const code = await runCli(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe("ops-manager snapshot", () => {
+  it("prints one compact loop_run_snapshot envelope and nothing on stderr", async () => {
+    const repo = newRepo();
+    repo.scenario("awaitingApproval", "demo-loop");
+    const { code, out, err } = await cli(["snapshot", "--repo", repo.root, "--loop", "demo-loop", "--trace-id", "t-1"], repo.root);
+    expect({ code, err }).toEqual({ code: 0, err: "" });
+    expect(out.trim().split("\n")).toHaveLength(1);
+    const envelope = JSON.parse(out);
+    expect(envelope).toMatchObject({
+      envelopeType: "loop_run_snapshot",
+      traceId: "t-1",
+      source: { repoPath: repo.root, loopId: "demo-loop" },
+      run: { status: "awaiting_approval" },
+      health: { hasPendingApproval: true },
+    });
+  });
+
+  it("fails closed with the spec's message for a missing loop directory", async () => {
+    const repo = newRepo();
+    const { code, out, err } = await cli(["snapshot", "--repo", repo.root, "--loop", "nope"], repo.root);
+    expect(code).toBe(1);
+    expect(out).toBe("");
+    expect(err).toBe(`error: required artifact root missing: ${path.join(repo.root, ".superloop/loops/nope")}\n`);
+  });
+
+  it("rejects a path-traversing loop id with one error line", async () => {
+    const repo = newRepo();
+    const { code, err } = await cli(["snapshot", "--repo", repo.root, "--loop", "../x"], repo.root);
+    expect(code).toBe(1);
+    expect(err.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(err).toMatch(/^error: .*loop id/);
+  });
+});
+
+describe("ops-manager poll-events", () => {
+  it("prints NDJSON once and nothing on the next poll", async () => {
+    const repo = newRepo();
+    const loop = repo.scenario("running", "demo-loop");
+    const lines = loop.readEvents().length;
+    const first = await cli(["poll-events", "--repo", repo.root, "--loop", "demo-loop"], repo.root);
+    expect(first.code).toBe(0);
+    const envelopes = first.out.trim().split("\n").map((line) => JSON.parse(line));
+    expect(envelopes).toHaveLength(lines);
+    expect(envelopes.at(-1).cursor).toEqual({ eventLineOffset: lines, eventLineCount: lines });
+    const again = await cli(["poll-events", "--repo", repo.root, "--loop", "demo-loop"], repo.root);
+    expect(again).toEqual({ code: 0, out: "", err: "" });
+    const cursor = JSON.parse(readFileSync(loop.paths.standaloneCursor ?? path.join(loop.paths.dir, "ops-manager.cursor.json"), "utf8"));
+    expect(cursor.eventLineOffset).toBe(lines);
+  });
+
+  it("validates --max-events", async () => {
+    const repo = newRepo();
+    repo.scenario("running", "demo-loop");
+    const { code, err } = await cli(["poll-events", "--repo", repo.root, "--loop", "demo-loop", "--max-events", "-1"], repo.root);
+    expect(code).toBe(1);
+    expect(err).toBe("error: --max-events must be a non-negative integer\n");
+  });
+});
+
+describe("ops-manager project-state", () => {
+  it("writes and prints the lifecycle projection", async () => {
+    const repo = newRepo();
+    repo.scenario("complete", "demo-loop");
+    const { code, out, err } = await cli(["project-state", "--repo", repo.root, "--loop", "demo-loop"], repo.root);
+    expect({ code, err }).toEqual({ code: 0, err: "" });
+    const state = JSON.parse(out);
+    expect(state.transition).toMatchObject({ previousState: "none", currentState: "complete", confidence: "medium" });
+    const file = path.join(repo.root, ".superloop/ops-manager/demo-loop/state.json");
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(state);
+  });
+});
