@@ -1,7 +1,14 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "./errors.js";
-import { assertValidLoopId, fleetPaths, loopIdProblem, opsPaths, resolveRepoPath, runtimeRelativePaths } from "./paths.js";
+import {
+  assertValidLoopId,
+  fleetPaths,
+  loopIdProblem,
+  opsPaths,
+  resolveRepoPath,
+  runtimeRelativePaths,
+} from "./paths.js";
 
 describe("loop id validation (spec 10 quirk Q10-3)", () => {
   it.each(["demo-loop", "loop_1", "v1.2", "A-b.c_d"])("accepts %j", (id) => {

@@ -31,11 +31,7 @@ export * from "./schemas.js";
 export {
   parseJsonObjectLine,
   readLastJsonlRecord,
-  readTailLines,
   readWindowRecords,
-  TAIL_CHUNK_SIZE,
-  type TailLines,
-  type TailOptions,
   type WindowRecords,
 } from "./tail.js";
 export {

@@ -27,7 +27,10 @@ describe("ops-manager snapshot", () => {
   it("prints one compact loop_run_snapshot envelope and nothing on stderr", async () => {
     const repo = newRepo();
     repo.scenario("awaitingApproval", "demo-loop");
-    const { code, out, err } = await cli(["snapshot", "--repo", repo.root, "--loop", "demo-loop", "--trace-id", "t-1"], repo.root);
+    const { code, out, err } = await cli(
+      ["snapshot", "--repo", repo.root, "--loop", "demo-loop", "--trace-id", "t-1"],
+      repo.root,
+    );
     expect({ code, err }).toEqual({ code: 0, err: "" });
     expect(out.trim().split("\n")).toHaveLength(1);
     const envelope = JSON.parse(out);
@@ -45,7 +48,9 @@ describe("ops-manager snapshot", () => {
     const { code, out, err } = await cli(["snapshot", "--repo", repo.root, "--loop", "nope"], repo.root);
     expect(code).toBe(1);
     expect(out).toBe("");
-    expect(err).toBe(`error: required artifact root missing: ${path.join(repo.root, ".superloop/loops/nope")}\n`);
+    expect(err).toBe(
+      `error: required artifact root missing: ${path.join(repo.root, ".superloop/loops/nope")}\n`,
+    );
   });
 
   it("rejects a path-traversing loop id with one error line", async () => {
@@ -64,19 +69,30 @@ describe("ops-manager poll-events", () => {
     const lines = loop.readEvents().length;
     const first = await cli(["poll-events", "--repo", repo.root, "--loop", "demo-loop"], repo.root);
     expect(first.code).toBe(0);
-    const envelopes = first.out.trim().split("\n").map((line) => JSON.parse(line));
+    const envelopes = first.out
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(envelopes).toHaveLength(lines);
     expect(envelopes.at(-1).cursor).toEqual({ eventLineOffset: lines, eventLineCount: lines });
     const again = await cli(["poll-events", "--repo", repo.root, "--loop", "demo-loop"], repo.root);
     expect(again).toEqual({ code: 0, out: "", err: "" });
-    const cursor = JSON.parse(readFileSync(loop.paths.standaloneCursor ?? path.join(loop.paths.dir, "ops-manager.cursor.json"), "utf8"));
+    const cursor = JSON.parse(
+      readFileSync(
+        loop.paths.standaloneCursor ?? path.join(loop.paths.dir, "ops-manager.cursor.json"),
+        "utf8",
+      ),
+    );
     expect(cursor.eventLineOffset).toBe(lines);
   });
 
   it("validates --max-events", async () => {
     const repo = newRepo();
     repo.scenario("running", "demo-loop");
-    const { code, err } = await cli(["poll-events", "--repo", repo.root, "--loop", "demo-loop", "--max-events", "-1"], repo.root);
+    const { code, err } = await cli(
+      ["poll-events", "--repo", repo.root, "--loop", "demo-loop", "--max-events", "-1"],
+      repo.root,
+    );
     expect(code).toBe(1);
     expect(err).toBe("error: --max-events must be a non-negative integer\n");
   });
@@ -86,10 +102,17 @@ describe("ops-manager project-state", () => {
   it("writes and prints the lifecycle projection", async () => {
     const repo = newRepo();
     repo.scenario("complete", "demo-loop");
-    const { code, out, err } = await cli(["project-state", "--repo", repo.root, "--loop", "demo-loop"], repo.root);
+    const { code, out, err } = await cli(
+      ["project-state", "--repo", repo.root, "--loop", "demo-loop"],
+      repo.root,
+    );
     expect({ code, err }).toEqual({ code: 0, err: "" });
     const state = JSON.parse(out);
-    expect(state.transition).toMatchObject({ previousState: "none", currentState: "complete", confidence: "medium" });
+    expect(state.transition).toMatchObject({
+      previousState: "none",
+      currentState: "complete",
+      confidence: "medium",
+    });
     const file = path.join(repo.root, ".superloop/ops-manager/demo-loop/state.json");
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(state);
   });

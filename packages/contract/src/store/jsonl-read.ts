@@ -9,8 +9,10 @@
  *
  * A file that cannot be opened rejects with the fs error itself (check it with `isNotFoundError`).
  */
+
 import { type FileHandle, open } from "node:fs/promises";
 import { OpsError } from "../errors.js";
+import { readFully } from "./read-fully.js";
 
 const NEWLINE = 0x0a;
 export const DEFAULT_CHUNK_SIZE = 64 * 1024;
@@ -239,17 +241,6 @@ class BackwardWindow {
     await readFully(this.handle, this.buffer.subarray(0, end - start), start);
     this.start = start;
     this.end = end;
-  }
-}
-
-async function readFully(handle: FileHandle, target: Buffer, position: number): Promise<void> {
-  let filled = 0;
-  while (filled < target.length) {
-    const { bytesRead } = await handle.read(target, filled, target.length - filled, position + filled);
-    // The file shrank under us: treat what is missing as not there rather than return stale bytes.
-    if (bytesRead === 0)
-      throw new OpsError(`file shrank while reading at byte ${position + filled}`, { kind: "io" });
-    filled += bytesRead;
   }
 }
 
