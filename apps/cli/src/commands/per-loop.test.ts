@@ -77,12 +77,7 @@ describe("ops-manager poll-events", () => {
     expect(envelopes.at(-1).cursor).toEqual({ eventLineOffset: lines, eventLineCount: lines });
     const again = await cli(["poll-events", "--repo", repo.root, "--loop", "demo-loop"], repo.root);
     expect(again).toEqual({ code: 0, out: "", err: "" });
-    const cursor = JSON.parse(
-      readFileSync(
-        loop.paths.standaloneCursor ?? path.join(loop.paths.dir, "ops-manager.cursor.json"),
-        "utf8",
-      ),
-    );
+    const cursor = JSON.parse(readFileSync(loop.paths.standaloneCursor, "utf8"));
     expect(cursor.eventLineOffset).toBe(lines);
   });
 

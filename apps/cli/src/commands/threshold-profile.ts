@@ -1,14 +1,40 @@
 /**
- * `ops-manager threshold-profile` — spec 18 §2: resolve one threshold profile (or `--list` them) from the bundled or given catalog.
- * Flags are added with the package function that implements it (see snapshot.ts for the pattern).
+ * `ops-manager threshold-profile` — spec 18 §2: resolve one threshold profile (or `--list` the
+ * profile names) from the given, env-selected or bundled catalog. Pure read.
  */
-import { defineCommand, notImplemented } from "../command.js";
+import { thresholdProfile } from "@ops/health";
+import { defineCommand } from "../command.js";
+import { prettyFlag, switchFlag, valueFlag } from "../flags.js";
 
 export const thresholdProfileCommand = defineCommand({
   name: "threshold-profile",
   describe: "Resolve a threshold profile from the catalog",
-  flags: {},
-  run: () => {
-    throw notImplemented("threshold-profile");
+  synopsis: "[--profiles-file <path>] [--profile <name>] [--list] [--pretty]",
+  flags: {
+    "profiles-file": valueFlag(
+      "Threshold profile catalog (default: $OPS_MANAGER_THRESHOLD_PROFILES_FILE, else the bundled catalog)",
+    ),
+    profile: valueFlag("Profile to resolve (default: the catalog's defaultProfile)"),
+    list: switchFlag("Print the profile names, one per line, sorted"),
+    pretty: prettyFlag,
+  },
+  examples: [
+    ["ops-manager threshold-profile --profile strict", "Values of the strict profile"],
+    ["ops-manager threshold-profile --list", "List the profiles of the bundled catalog"],
+  ],
+  run: async (flags, ctx) => {
+    const result = await thresholdProfile(
+      { profilesFile: flags["profiles-file"], profile: flags.profile, list: flags.list },
+      {
+        env: ctx.io.env,
+        cwd: ctx.io.cwd,
+        // Lazy: looked up only when neither the flag nor the env variable names a catalog.
+        get installRoot() {
+          return ctx.installRoot().root;
+        },
+      },
+    );
+    if (result.kind === "list") ctx.printLines(result.lines);
+    else ctx.printJson(result.document, { pretty: flags.pretty });
   },
 });
