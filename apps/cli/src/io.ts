@@ -3,6 +3,17 @@ import { realpathSync } from "node:fs";
 /** Where a command's text goes; `process.stdout`/`process.stderr` and test buffers both fit. */
 export interface TextSink {
   write(text: string): unknown;
+  /** True when the sink is a terminal (process streams set it); colour is only used there. */
+  readonly isTTY?: boolean;
+}
+
+/**
+ * Whether human-readable output on `sink` may use colour: only on a terminal, and never when
+ * `NO_COLOR` is set to a non-empty value (https://no-color.org).
+ */
+export function colorEnabled(sink: TextSink, env: Readonly<Record<string, string | undefined>>): boolean {
+  const noColor = env["NO_COLOR"];
+  return sink.isTTY === true && (noColor === undefined || noColor === "");
 }
 
 /** Everything a command may touch of its process: passed in so tests can run the CLI in-process. */

@@ -112,3 +112,57 @@ describe("ops-manager project-state", () => {
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(state);
   });
 });
+
+describe("ops-manager status", () => {
+  async function projected(): Promise<SimulatedRepo> {
+    const repo = newRepo();
+    repo.scenario("awaitingApproval", "demo-loop");
+    expect((await cli(["project-state", "--repo", repo.root, "--loop", "demo-loop"], repo.root)).code).toBe(
+      0,
+    );
+    return repo;
+  }
+
+  it("prints the status document as JSON by default", async () => {
+    const repo = await projected();
+    const { code, out, err } = await cli(["status", "--repo", repo.root, "--loop", "demo-loop"], repo.root);
+    expect({ code, err }).toEqual({ code: 0, err: "" });
+    const status = JSON.parse(out);
+    expect(status.lifecycle.state).toBe("awaiting_approval");
+    expect(status.source).toEqual({ repoPath: repo.root, loopId: "demo-loop" });
+  });
+
+  it("prints a table, coloured only on a TTY without NO_COLOR", async () => {
+    const repo = await projected();
+    const args = ["status", "--repo", repo.root, "--loop", "demo-loop", "--format", "table"];
+    const plain = await cli(args, repo.root);
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain("awaiting_approval");
+    expect(plain.out).not.toContain("\u001b[");
+    expect(plain.out.endsWith("\n")).toBe(true);
+    expect(plain.out.endsWith("\n\n")).toBe(false);
+
+    const tty = (env: Record<string, string>) => {
+      const io = captureIo(env, repo.root);
+      return { ...io, stdout: { write: io.stdout.write, isTTY: true } };
+    };
+    const coloured = tty({});
+    expect(await runCli(args, coloured)).toBe(0);
+    expect(coloured.out()).toContain("\u001b[");
+    const noColor = tty({ NO_COLOR: "1" });
+    expect(await runCli(args, noColor)).toBe(0);
+    expect(noColor.out()).not.toContain("\u001b[");
+  });
+
+  it("rejects an unknown --format and reports missing artifacts", async () => {
+    const repo = newRepo();
+    repo.scenario("running", "demo-loop");
+    const bad = await cli(
+      ["status", "--repo", repo.root, "--loop", "demo-loop", "--format", "xml"],
+      repo.root,
+    );
+    expect(bad).toEqual({ code: 1, out: "", err: "error: --format must be json or table\n" });
+    const none = await cli(["status", "--repo", repo.root, "--loop", "demo-loop"], repo.root);
+    expect(none).toEqual({ code: 1, out: "", err: "error: no status artifacts found for loop: demo-loop\n" });
+  });
+});
