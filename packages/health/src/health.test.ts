@@ -569,10 +569,12 @@ describe("health command", () => {
     expect((await health({ intentsFile: path.join(dir, "intents-dir") }, { clock })).status).toBe("healthy");
   });
 
-  it("an unterminated last intent line counts only when it is a complete JSON object", async () => {
+  it("an unterminated last intent line is not yet written (Q10-1), complete or not", async () => {
     const file = write("intents.jsonl", `${JSON.stringify({ status: "ambiguous" })}\n{"status":"fail`);
     expect((await health({ intentsFile: file }, { clock })).metrics.lastControlStatus).toBe("ambiguous");
     writeFileSync(file, `${JSON.stringify({ status: "ambiguous" })}\n{"status":"failed_command"}`);
+    expect((await health({ intentsFile: file }, { clock })).metrics.lastControlStatus).toBe("ambiguous");
+    writeFileSync(file, `${JSON.stringify({ status: "ambiguous" })}\n{"status":"failed_command"}\n`);
     expect((await health({ intentsFile: file }, { clock })).metrics.lastControlStatus).toBe("failed_command");
   });
 

@@ -68,3 +68,11 @@ describe("readLastJsonlRecord", () => {
     expect(await readLastJsonlRecord(file)).toBeNull();
   });
 });
+
+describe("unterminated final fragments are not yet written (Q10-1)", () => {
+  it("are ignored by the window and by the last-record reader", async () => {
+    writeFileSync(file, '{"a":1}\n{"a":2}');
+    expect(await readLastJsonlRecord(file)).toEqual({ a: 1 });
+    expect((await readWindowRecords(file, 5)).records).toEqual([{ a: 1 }]);
+  });
+});

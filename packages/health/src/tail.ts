@@ -33,26 +33,23 @@ export interface WindowRecords {
 
 /**
  * The records of the last `window` lines of a JSONL file (spec 18 §3). Unparseable and blank lines
- * take their slot in the window but yield no record (only unparseable ones count as `skipped`). An unterminated final fragment counts as the
- * newest line only when it parses as a JSON object.
+ * take their slot in the window but yield no record (only unparseable ones count as `skipped`). An
+ * unterminated final fragment is still being written and is not part of the window.
  */
 export async function readWindowRecords(
   file: string,
   window: number,
   options: TailOptions = {},
 ): Promise<WindowRecords> {
+  // An unterminated final fragment is "not yet written" (Q10-1): the window is complete lines only.
   const tail = await readTailLines(file, window, options);
-  const partialRecord = tail.partial === null ? null : parseJsonObjectLine(tail.partial);
-  const lines =
-    partialRecord === null ? tail.lines : tail.lines.slice(Math.max(0, tail.lines.length - (window - 1)));
   const records: JsonObject[] = [];
   let skipped = 0;
-  for (const line of lines) {
+  for (const line of tail.lines) {
     const record = parseJsonObjectLine(line);
     if (record !== null) records.push(record);
     else if (line.trim().length > 0) skipped += 1;
   }
-  if (partialRecord !== null && window > 0) records.push(partialRecord);
   return { records, skipped };
 }
 
@@ -71,10 +68,7 @@ export async function readLastJsonlRecord(
     // Missing or unreadable: "no status" (spec 14 §1), never an error.
     return null;
   }
-  if (tail.partial !== null) {
-    const record = parseJsonObjectLine(tail.partial);
-    if (record !== null) return record;
-  }
+  // The last complete line; a fragment still being appended is ignored (Q10-1), as status does.
   const last = tail.lines[tail.lines.length - 1];
   return last === undefined ? null : parseJsonObjectLine(last);
 }

@@ -283,13 +283,13 @@ describe("telemetry-summary command", () => {
     expect(all.observed.reconcileFailedCount).toBe(1);
   });
 
-  it("an unterminated final line counts only when it is a complete record", async () => {
+  it("an unterminated final line is not yet written (Q10-1), complete or not", async () => {
     writeFile(
       ops().telemetry.reconcile,
       `${jsonl([{ status: "success" }, { status: "success" }])}{"status":"failed"}`,
     );
     const complete = await telemetrySummary({ repo, loop: LOOP, window: "2" }, { clock });
-    expect([complete.observed.reconcileAttempts, complete.observed.reconcileFailedCount]).toEqual([2, 1]);
+    expect([complete.observed.reconcileAttempts, complete.observed.reconcileFailedCount]).toEqual([2, 0]);
     writeFile(
       ops().telemetry.reconcile,
       `${jsonl([{ status: "success" }, { status: "success" }])}{"status":"fai`,
