@@ -1,0 +1,91 @@
+/**
+ * What reconcile takes from its surroundings instead of process globals, and the injectable
+ * alert-dispatch step (spec 13 §10; the dispatch command itself is a later issue).
+ */
+import type { Clock, WithLockOptions } from "@ops/contract";
+import type { HealthEvaluationOptions } from "@ops/health";
+import type { LifecycleQuirkOptions } from "../lifecycle.js";
+import type { SequenceQuirkOptions } from "./sequence.js";
+
+/** Arguments of one alert-dispatch run (spec 13 §10), as paths the dispatcher should use. */
+export interface AlertDispatchRequest {
+  readonly repoPath: string;
+  readonly loopId: string;
+  /** The reconcile trace id (`--trace-id`). */
+  readonly traceId: string;
+  /** `--escalations-file`: `<ops>/escalations.jsonl`. */
+  readonly escalationsFile: string;
+  /** `--dispatch-state-file`. */
+  readonly dispatchStateFile: string;
+  /** `--dispatch-telemetry-file`. */
+  readonly dispatchTelemetryFile: string;
+  /** `--alert-config-file`, only when configured (flag or `OPS_MANAGER_ALERT_SINKS_FILE`). */
+  readonly alertConfigFile: string | null;
+  readonly clock: Clock;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /**
+   * Always true: dispatch runs inside reconcile's loop lock (`opsPaths(repo, loop).lock`), which is
+   * not re-entrant — the dispatcher must not take that lock itself.
+   */
+  readonly holdsLoopLock: true;
+}
+
+export type AlertDispatchOutcome =
+  /** Dispatch ran to the end (its own per-row results are its business; stdout is discarded). */
+  | { readonly status: "completed" }
+  /** No dispatcher is wired in (the default until the alert-dispatch issue lands). */
+  | { readonly status: "not_configured" }
+  /** The equivalent of a non-zero exit; `output` = its stdout+stderr (the last 40 lines are recorded). */
+  | { readonly status: "failed"; readonly output: string | null };
+
+export type AlertDispatchFunction = (request: AlertDispatchRequest) => Promise<AlertDispatchOutcome>;
+
+/**
+ * Default dispatcher: does nothing and reports "not configured". With alerts enabled and no
+ * `OPS_MANAGER_ALERT_DISPATCH_SCRIPT`, reconcile calls `ctx.alertDispatch ?? notConfiguredAlertDispatch`.
+ * Escalations still accumulate in `escalations.jsonl`; the dispatch cursor delivers them later.
+ */
+export const notConfiguredAlertDispatch: AlertDispatchFunction = async () => ({ status: "not_configured" });
+
+/** Switches for quirks whose careful form is a policy decision. Defaults are the careful forms. */
+export interface ReconcileQuirkOptions {
+  /** Q12-1 / Q12-2 (passed to project-state). */
+  readonly lifecycle?: LifecycleQuirkOptions;
+  /** Q13-4 (carry-forward and replay baseline reset). */
+  readonly sequence?: SequenceQuirkOptions;
+  /** Q14-2 (ingest_stale suppressed for terminal lifecycle states; health's default). */
+  readonly health?: HealthEvaluationOptions;
+}
+
+export interface ReconcileContext {
+  /** Source of "now"; default the system clock. `startedAt` is the first reading. */
+  readonly clock?: Clock;
+  /** Environment (default `process.env`): env fallbacks, hooks, and the env hooks run with. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Directory relative `--repo` / path flags resolve against, and hooks run in (default `$PWD`). */
+  readonly cwd?: string;
+  /** Install root holding `config/` (the bundled threshold-profile catalog, spec 10 §1.1). */
+  readonly installRoot?: string;
+  /** Explicit bundled catalog path (wins over `installRoot`, below flag and env). */
+  readonly thresholdProfilesFile?: string;
+  /** Diagnostics that are not errors (a best-effort step that failed, skipped telemetry lines). */
+  readonly warn?: (message: string) => void;
+  /** Loop lock options (timeout / staleness). */
+  readonly lock?: WithLockOptions;
+  /** Trace id generator when neither `--trace-id` nor `OPS_MANAGER_TRACE_ID` is set (default UUID v4). */
+  readonly generateTraceId?: () => string;
+  /** In-process alert dispatch (used when alerts are enabled and no dispatch hook is set). */
+  readonly alertDispatch?: AlertDispatchFunction;
+  /** Kill a hook script after this long (default: no limit). */
+  readonly hookTimeoutMs?: number;
+  /** Torn-read policy for runtime JSON files (snapshot adapter). */
+  readonly tornReadRetries?: number;
+  readonly tornReadDelayMs?: number;
+  /**
+   * Q13-9: keep the ingested batch as `<ops>/events-batch.ndjson` so `evidence.eventsFile` names a
+   * real file (default true). When false, `evidence.eventsFile` is null.
+   */
+  readonly persistEventBatch?: boolean;
+  readonly quirks?: ReconcileQuirkOptions;
+}
