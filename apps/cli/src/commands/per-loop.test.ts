@@ -166,3 +166,64 @@ describe("ops-manager status", () => {
     expect(none).toEqual({ code: 1, out: "", err: "error: no status artifacts found for loop: demo-loop\n" });
   });
 });
+
+describe("ops-manager reconcile", () => {
+  it("prints the merged state, exit 0, and the next cycle ingests nothing new", async () => {
+    const repo = newRepo();
+    repo.scenario("running", "demo-loop");
+    const args = ["reconcile", "--repo", repo.root, "--loop", "demo-loop", "--trace-id", "tr-1"];
+    const first = await cli(args, repo.root);
+    expect({ code: first.code, err: first.err }).toEqual({ code: 0, err: "" });
+    const state = JSON.parse(first.out);
+    expect(Object.keys(state)).toEqual(
+      expect.arrayContaining(["transition", "projection", "health", "trace", "sequence", "drift", "tuning"]),
+    );
+    expect(state.trace.reconcileTraceId).toBe("tr-1");
+    expect(state.transition.currentState).toBe("running");
+
+    const second = await cli(args, repo.root);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.out).transition.triggeringSignal).toBe("snapshot_status:running");
+    const telemetry = readFileSync(
+      path.join(repo.root, ".superloop/ops-manager/demo-loop/telemetry/reconcile.jsonl"),
+      "utf8",
+    )
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(telemetry.map((row) => row.eventsIngested)).toEqual([telemetry[0].eventsIngested, 0]);
+    expect(telemetry[0].eventsIngested).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["the final line (the snapshot fails)", false, "snapshot_unavailable"],
+    ["a middle line (the poll fails)", true, "events_unavailable"],
+  ])("prints the health document and exits 1 on a corrupt event in %s", async (_where, more, failureCode) => {
+    const repo = newRepo();
+    const loop = repo.scenario("running", "demo-loop");
+    loop.appendRawLine('{"event":');
+    if (more) loop.appendEvent("role_end", { role: "implementer" });
+    const { code, out, err } = await cli(
+      ["reconcile", "--repo", repo.root, "--loop", "demo-loop"],
+      repo.root,
+    );
+    expect({ code, err }).toEqual({ code: 1, err: "" });
+    const health = JSON.parse(out);
+    expect(health.transport).toMatchObject({ ingestStatus: "failed", failureCode });
+    expect(health.reasonCodes).toContain("transport_unreachable");
+  });
+
+  it("fails closed on a bad flag value with the spec's message", async () => {
+    const repo = newRepo();
+    repo.scenario("running", "demo-loop");
+    const { code, out, err } = await cli(
+      ["reconcile", "--repo", repo.root, "--loop", "demo-loop", "--alerts-enabled", "yes"],
+      repo.root,
+    );
+    expect({ code, out, err }).toEqual({
+      code: 1,
+      out: "",
+      err: "error: --alerts-enabled must be true or false\n",
+    });
+  });
+});
