@@ -46,8 +46,8 @@ const SPEC_00_COMMANDS = [
 ];
 
 describe("the command tree", () => {
-  it("has exactly the commands of spec 00", () => {
-    expect(leaves(commandTree).map(([path]) => path.join(" "))).toEqual(SPEC_00_COMMANDS);
+  it("has exactly the commands of spec 00, plus the demo (issue 2)", () => {
+    expect(leaves(commandTree).map(([path]) => path.join(" "))).toEqual([...SPEC_00_COMMANDS, "demo"]);
   });
 
   it("declares the flags of spec 11 for snapshot and poll-events", () => {

@@ -9,6 +9,7 @@ import { alertDispatchCommand } from "./alert-dispatch.js";
 import { alertSinkConfigCommand } from "./alert-sink-config.js";
 import { confirmIntentCommand } from "./confirm-intent.js";
 import { controlCommand } from "./control.js";
+import { demoCommand } from "./demo.js";
 import { fleetHandoffCommand } from "./fleet-handoff.js";
 import { fleetPolicyCommand } from "./fleet-policy.js";
 import { fleetReconcileCommand } from "./fleet-reconcile.js";
@@ -84,5 +85,6 @@ export const commandTree: CommandGroup = defineGroup({
     alertDispatchCommand,
     fleetGroup,
     promotionGroup,
+    demoCommand,
   ],
 });

@@ -11,7 +11,6 @@
  */
 
 import { type FileHandle, open } from "node:fs/promises";
-import { OpsError } from "../errors.js";
 import { readFully } from "./read-fully.js";
 
 const NEWLINE = 0x0a;

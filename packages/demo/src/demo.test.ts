@@ -1,0 +1,50 @@
+// The demo end to end: the simulated fleet reconciled by the real pipeline, asserted loop by loop.
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { makeTempDir } from "@ops/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { formatDemoReport, runDemo } from "./demo.js";
+
+const installRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+describe("ops-manager demo", () => {
+  it("reconciles every simulated loop and reports what the manager decided", async () => {
+    const temp = makeTempDir("ops-demo-test-");
+    cleanups.push(() => rmSync(temp.path, { recursive: true, force: true }));
+    const clock = { now: () => new Date("2026-06-01T12:00:00Z") };
+    const report = await runDemo({ dir: temp.path, installRoot, clock });
+    const byLoop = Object.fromEntries(report.loops.map((loop) => [loop.loopId, loop]));
+
+    expect(Object.keys(byLoop)).toEqual(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]);
+    expect(byLoop["alpha"]).toMatchObject({ lifecycle: "running", health: "healthy", exitCode: 0 });
+    expect(byLoop["bravo"]).toMatchObject({ lifecycle: "awaiting_approval", health: "healthy" });
+    expect(byLoop["charlie"]).toMatchObject({ lifecycle: "complete" });
+    expect(byLoop["delta"]).toMatchObject({ lifecycle: "stopped" });
+    expect(byLoop["echo"]).toMatchObject({ lifecycle: "failed" });
+    expect(byLoop["foxtrot"]).toMatchObject({ health: "critical", reasonCodes: ["runtime_heartbeat_stale"] });
+    expect(byLoop["golf"]).toMatchObject({
+      exitCode: 1,
+      health: "degraded",
+      reasonCodes: ["transport_unreachable"],
+      failureCode: "snapshot_unavailable",
+    });
+
+    // Pass 1 ingests each history; pass 2 ingests only what the advanced loop wrote since.
+    for (const loop of report.loops.filter((loop) => loop.loopId !== "golf")) {
+      expect(loop.eventsIngested[0]).toBeGreaterThan(0);
+      if (loop.loopId !== "alpha") expect(loop.eventsIngested[1]).toBe(0);
+    }
+    expect(byLoop["alpha"]?.eventsIngested[1]).toBeGreaterThan(0);
+    expect(byLoop["foxtrot"]?.escalations).toBe(1);
+
+    const summary = formatDemoReport(report, "node cli.js");
+    expect(summary).toContain("7 loops: 5 healthy, 2 needing attention.");
+    expect(summary).toContain(
+      `node cli.js status --repo ${byLoop["alpha"]?.repo} --loop alpha --format table`,
+    );
+  });
+});
