@@ -1,51 +1,111 @@
 /** The real `ops-sprite-service` process, spawned from source with tsx. */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import fs from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { opsPaths } from "@ops/contract";
+import { createSimulatedRepo, superloopBinPath } from "@ops/testkit";
+import { loopRunSnapshot } from "@ops/transport-local";
+import { describe, expect, it } from "vitest";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const entry = path.join(here, "index.ts");
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
-describe("ops-sprite-service (spawned)", () => {
-  const cwd = mkdtempSync(path.join(tmpdir(), "ops-sprite-bin-"));
-  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+interface Spawned {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  readonly url: Promise<string>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+}
 
-  it("prints the bound address, answers /healthz, and exits 0 on SIGTERM", async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env["OPS_MANAGER_SERVICE_TOKEN"];
-    const child = spawn(
-      process.execPath,
-      ["--conditions=@ops/source", "--import", tsxLoader, entry, "--repo", ".", "--port", "0"],
-      { cwd, env, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on("exit", (code, signal) => resolve({ code, signal })),
-    );
+function spawnService(args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Spawned {
+  const child = spawn(process.execPath, ["--conditions=@ops/source", "--import", tsxLoader, entry, ...args], {
+    cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /^ops-manager sprite service listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    void exited.then(() => reject(new Error(`exited early: ${stderr}`)));
+  });
+  return { child, url, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+describe("ops-sprite-service (spawned)", () => {
+  it("serves a simulated repo, and on SIGTERM finishes the in-flight control request, then exits 0", async () => {
+    const repo = createSimulatedRepo();
+    repo.scenario("awaitingApproval", "demo-loop");
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      OPS_MANAGER_SERVICE_TOKEN: "bin-token",
+      SUPERLOOP_BIN: superloopBinPath(),
+      // The runtime command takes a while, so SIGTERM arrives while control is running.
+      SUPERLOOP_SIM_SLEEP_MS: "1200",
+    };
+    delete env["OPS_MANAGER_CONFIRM_SCRIPT"];
+    const service = spawnService(["--repo", ".", "--port", "0"], env, repo.root);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (chunk: Buffer) => {
-          stdout += chunk.toString();
-          const match = /^ops-manager sprite service listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
-          if (match?.[1] !== undefined) resolve(match[1]);
-        });
-        void exited.then(() => reject(new Error(`exited early: ${stderr}`)));
+      const url = await service.url;
+      const headers = { "x-ops-token": "bin-token" };
+      expect((await fetch(`${url}/healthz`)).status).toBe(401);
+      const health = await fetch(`${url}/healthz`, { headers });
+      expect([health.status, await health.text()]).toEqual([200, '{"ok":true}']);
+
+      const snapshot = (await (
+        await fetch(`${url}/ops/snapshot?loopId=demo-loop`, { headers })
+      ).json()) as Record<string, unknown>;
+      const local = (await loopRunSnapshot({ repo: repo.root, loop: "demo-loop" })) as unknown as Record<
+        string,
+        unknown
+      >;
+      expect({ ...snapshot, emittedAt: null }).toEqual({ ...local, emittedAt: null });
+      const badLoop = await fetch(`${url}/ops/events?loopId=..%2Fx`, { headers });
+      expect(badLoop.status).toBe(400);
+
+      const pending = fetch(`${url}/ops/control`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          loopId: "demo-loop",
+          intent: "reject",
+          noConfirm: true,
+          idempotencyKey: "bin-1",
+        }),
       });
-      const response = await fetch(`${url}/healthz`);
-      expect([response.status, await response.text()]).toEqual([200, '{"ok":true}']);
-      child.kill("SIGTERM");
-      expect(await exited).toEqual({ code: 0, signal: null });
-      expect(stderr).toBe("");
-      expect(stdout).toBe(`ops-manager sprite service listening on ${url}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      service.child.kill("SIGTERM");
+      const response = await pending;
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        ok: true,
+        exitCode: 0,
+        replayed: false,
+        result: { intent: "reject", status: "executed_unconfirmed", transport: "local" },
+      });
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      expect(service.stderr()).toBe("");
+      expect(service.stdout()).toBe(`ops-manager sprite service listening on ${url}\n`);
+      const stored = JSON.parse(
+        fs.readFileSync(opsPaths(repo.root, "demo-loop").serviceIdempotency, "utf8"),
+      ) as object;
+      expect(Object.keys(stored)).toEqual(["bin-1"]);
     } finally {
-      child.kill("SIGKILL");
+      service.child.kill("SIGKILL");
+      await repo.cleanup();
     }
   });
 });

@@ -37,9 +37,13 @@ const options = {
   },
   "scripts-dir": {
     type: "string",
-    describe: "Accepted for compatibility with the script-based service; the adapters run in-process",
+    describe:
+      "Accepted for compatibility with the script-based service; snapshot, poll and control run in-process",
   },
-  log: { type: "string", describe: "Append one JSON line per request to this file" },
+  log: {
+    type: "string",
+    describe: "Append one JSON access-log line per request to this file (never contains the token)",
+  },
 } as const;
 
 function parser(): Argv {
@@ -189,6 +193,7 @@ export async function runSpriteServiceCli(
       host,
       port,
       token,
+      env: io.env,
       ...(stream === undefined
         ? {}
         : { log: (entry: RequestLogEntry) => stream.write(`${JSON.stringify(entry)}\n`) }),

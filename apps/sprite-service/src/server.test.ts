@@ -44,8 +44,18 @@ describe("startSpriteService", () => {
     const expected = '{"ok":false,"error":{"code":"not_found","message":"endpoint not found"}}';
     const get = await fetch(`${url}/ops/nothing`);
     expect([get.status, await get.text()]).toEqual([404, expected]);
-    const post = await fetch(`${url}/healthz`, { method: "POST", body: JSON.stringify({ loopId: "x" }) });
+    const post = await fetch(`${url}/ops/nothing`, { method: "POST", body: JSON.stringify({ loopId: "x" }) });
     expect([post.status, await post.text()]).toEqual([404, expected]);
+  });
+
+  it("known paths with another method → 405 method_not_allowed", async () => {
+    const { url } = await start();
+    const post = await fetch(`${url}/healthz`, { method: "POST", body: JSON.stringify({ loopId: "x" }) });
+    expect([post.status, post.headers.get("allow"), await post.text()]).toEqual([
+      405,
+      "GET",
+      '{"ok":false,"error":{"code":"method_not_allowed","message":"method not allowed"}}',
+    ]);
   });
 
   describe("with a token", () => {

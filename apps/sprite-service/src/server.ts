@@ -1,26 +1,21 @@
 /**
- * The sprite-service HTTP server (spec 16 §1–3): authentication, routing and JSON responses.
- * Only `GET /healthz` exists so far; the snapshot / events / control routes come from
- * `@ops/transport-sprite` handlers and are added to `routes` below — the app stays a thin shell.
+ * The sprite-service HTTP server (spec 16 §1–3): a node:http server over the request handler of
+ * `@ops/transport-sprite` (authentication, routing, snapshot / events / control), plus listening
+ * and graceful shutdown. The app stays a thin shell.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { nowTimestamp } from "@ops/contract";
-import { isAuthorized } from "./auth.js";
-import { errorBody, sendJson } from "./http.js";
+import { type AccessLogEntry, createSpriteServiceHandler, type RunControl } from "@ops/transport-sprite";
+import { inProcessControl } from "./control.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 8787;
-/** How long `close()` waits for in-flight requests before cutting their connections. */
-const SHUTDOWN_GRACE_MS = 5_000;
+/** How long `close()` waits for in-flight requests (a control run confirms for up to 30 s). */
+const SHUTDOWN_GRACE_MS = 120_000;
+/** After the last request finished: how long answered keep-alive connections get to close. */
+const CONNECTION_LINGER_MS = 2_000;
 
-export interface RequestLogEntry {
-  readonly timestamp: string;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly durationMs: number;
-}
+export type RequestLogEntry = AccessLogEntry;
 
 export interface SpriteServiceOptions {
   /** Absolute path of the repository containing `.superloop/` (the CLI resolves and checks it). */
@@ -33,6 +28,13 @@ export interface SpriteServiceOptions {
   readonly token?: string;
   /** Called once per finished request (the CLI's `--log` writes these as JSONL). */
   readonly log?: (entry: RequestLogEntry) => void;
+  /** Runs control for `POST /ops/control` (default: the in-process control of @ops/reconcile). */
+  readonly runControl?: RunControl;
+  /** Request body limit in bytes. */
+  readonly maxBodyBytes?: number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Override of the shutdown grace period (tests). */
+  readonly shutdownGraceMs?: number;
 }
 
 export interface SpriteService {
@@ -40,58 +42,11 @@ export interface SpriteService {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  /** Stops accepting connections, lets in-flight requests finish (bounded), then resolves. */
+  /**
+   * Stops accepting connections, lets in-flight requests finish (control runs and idempotency
+   * store writes included, bounded by the grace period), then closes every connection.
+   */
   close(): Promise<void>;
-}
-
-interface RouteContext {
-  readonly options: SpriteServiceOptions;
-  readonly url: URL;
-}
-
-type Route = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => void | Promise<void>;
-
-/** `"<METHOD> <path>"` → handler. */
-const routes: ReadonlyMap<string, Route> = new Map<string, Route>([
-  ["GET /healthz", (_req, res) => sendJson(res, 200, { ok: true })],
-]);
-
-function handler(options: SpriteServiceOptions) {
-  const token = options.token ?? "";
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? "/", "http://sprite-service.invalid");
-    res.on("finish", () => {
-      options.log?.({
-        timestamp: nowTimestamp(),
-        method: req.method ?? "",
-        path: url.pathname,
-        status: res.statusCode,
-        durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
-      });
-    });
-    try {
-      const route = routes.get(`${req.method ?? ""} ${url.pathname}`);
-      // Routes that read a body do so themselves; everything else discards it.
-      if (route === undefined || req.method === "GET") req.resume();
-      if (!isAuthorized(req.headers, token)) {
-        sendJson(res, 401, errorBody("unauthorized", "missing or invalid token"));
-        return;
-      }
-      if (route === undefined) {
-        sendJson(res, 404, errorBody("not_found", "endpoint not found"));
-        return;
-      }
-      await route(req, res, { options, url });
-    } catch (error) {
-      if (!res.headersSent) {
-        const message = error instanceof Error ? error.message : String(error);
-        sendJson(res, 500, errorBody("internal_error", message.replace(/\s*\n\s*/g, " ")));
-      } else {
-        res.destroy();
-      }
-    }
-  };
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -105,10 +60,22 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
   });
 }
 
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
 /** Starts the service; resolves once it is listening. */
 export async function startSpriteService(options: SpriteServiceOptions): Promise<SpriteService> {
   const host = options.host ?? DEFAULT_HOST;
-  const server = createServer(handler(options));
+  const handler = createSpriteServiceHandler({
+    repo: options.repo,
+    token: options.token ?? "",
+    runControl: options.runControl ?? inProcessControl({ env: options.env ?? process.env }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
+  const server = createServer(handler);
   const address = await listen(server, host, options.port ?? DEFAULT_PORT);
   const urlHost = host.includes(":") ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
@@ -117,15 +84,15 @@ export async function startSpriteService(options: SpriteServiceOptions): Promise
     host,
     port: address.port,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-      });
+        await Promise.race([handler.drain(), delay(options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS)]);
+        server.closeIdleConnections();
+        await Promise.race([closed, delay(CONNECTION_LINGER_MS)]);
+        server.closeAllConnections();
+        await closed;
+      })();
       return closing;
     },
   };

@@ -1,5 +1,6 @@
 // Local transport: snapshot and event-poll adapters over .superloop/ files.
 export type { CommandContext } from "./context.js";
+export * from "./control/index.js";
 export {
   buildEventEnvelope,
   type EventEnvelopeFrame,

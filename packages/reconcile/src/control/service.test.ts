@@ -1,0 +1,434 @@
+// control over the sprite-service transport (spec 15 §2.2, careful Q15-1..Q15-4).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Clock, errorMessage, opsPaths } from "@ops/contract";
+import { readInvocationLog, readJsonLines, superloopBinPath } from "@ops/testkit";
+import { createSpriteServiceHandler, type RunControl } from "@ops/transport-sprite";
+import { afterEach, describe, expect, it } from "vitest";
+import { type ControlContext, type ControlIntentInput, controlIntent } from "./control.js";
+import {
+  interpretServiceControlResponse,
+  type ServiceControlClient,
+  type ServiceControlRequest,
+  serviceMaxTimeSeconds,
+} from "./service.js";
+import { cleanupRepos, newRepo } from "./test-helpers.js";
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  await cleanupRepos();
+});
+
+const FIXED = "2026-02-22T10:10:02Z";
+const fixedClock: Clock = { now: () => new Date(FIXED) };
+
+function stubClient(reply: { ok: boolean; status: number; body: string; error?: string | null }): {
+  client: ServiceControlClient;
+  requests: ServiceControlRequest[];
+} {
+  const requests: ServiceControlRequest[] = [];
+  return {
+    requests,
+    client: async (request) => {
+      requests.push(request);
+      return { ok: reply.ok, status: reply.status, body: reply.body, error: reply.error ?? null };
+    },
+  };
+}
+
+function input(repo: string, extra: Partial<ControlIntentInput> = {}): ControlIntentInput {
+  return {
+    repo,
+    loop: "demo-loop",
+    intent: "approve",
+    transport: "sprite_service",
+    serviceBaseUrl: "http://sprite.example:8787/",
+    traceId: "ts-1",
+    idempotencyKey: "idem-1",
+    by: "ops-user",
+    ...extra,
+  };
+}
+
+function artifacts(repoRoot: string) {
+  const ops = opsPaths(repoRoot, "demo-loop");
+  return {
+    intents: readJsonLines(ops.intents) as Record<string, unknown>[],
+    control: readJsonLines(ops.telemetry.control) as Record<string, unknown>[],
+    invocations: readJsonLines(ops.telemetry.controlInvocations) as Record<string, unknown>[],
+  };
+}
+
+describe("interpretServiceControlResponse (spec 15 §2.2 step 4)", () => {
+  it("derives status, exit code, confirmation and replay from the response", () => {
+    expect(interpretServiceControlResponse({ ok: true })).toMatchObject({
+      status: "confirmed",
+      confirmed: true,
+      exitCode: 0,
+      confirmExitCode: 0,
+      executionStatus: "succeeded",
+      confirmationStatus: "confirmed",
+      confirmationAttempted: false,
+      commandOutput: '{"ok":true}',
+    });
+    expect(interpretServiceControlResponse({ ok: false, exitCode: 2 })).toMatchObject({
+      status: "ambiguous",
+      confirmationStatus: "ambiguous",
+      executionStatus: "succeeded",
+    });
+    expect(interpretServiceControlResponse({ ok: false, exitCode: -3 })).toMatchObject({
+      status: "failed_command",
+      exitCode: 0,
+    });
+    // Q15-4: an unexpected status is kept verbatim; with a confirm payload it is attempted_unknown.
+    expect(
+      interpretServiceControlResponse({
+        ok: true,
+        exitCode: 0,
+        replayed: true,
+        result: { status: "executed", confirm: { confirmed: false }, confirmExitCode: 4 },
+      }),
+    ).toMatchObject({
+      status: "executed",
+      confirmed: false,
+      replayed: true,
+      confirmExitCode: 4,
+      executionStatus: "succeeded",
+      confirmationStatus: "attempted_unknown",
+      confirmationAttempted: true,
+    });
+    expect(interpretServiceControlResponse({ result: { status: "executed_unconfirmed" } })).toMatchObject({
+      confirmationStatus: "skipped",
+      confirmationAttempted: false,
+    });
+  });
+
+  it("sizes the client limit above the service's confirmation (Q15-1)", () => {
+    expect(serviceMaxTimeSeconds(30, 2)).toBeGreaterThan(30 + 60);
+    expect(serviceMaxTimeSeconds(300, 5)).toBeGreaterThan(305);
+    expect(serviceMaxTimeSeconds(0, 0)).toBeGreaterThan(30);
+  });
+});
+
+describe("control --transport sprite_service (stub client)", () => {
+  it("sends the body, records the service's answer and the POST command", async () => {
+    const repo = newRepo();
+    const response = {
+      ok: true,
+      exitCode: 0,
+      result: {
+        status: "confirmed",
+        confirmed: true,
+        confirmExitCode: 0,
+        confirm: { intent: "approve", confirmed: true, reason: "approval_observed" },
+      },
+      replayed: true,
+      traceId: "ts-0",
+    };
+    const stub = stubClient({ ok: true, status: 200, body: JSON.stringify(response) });
+    const result = await controlIntent(
+      input(repo.root, {
+        note: "lgtm",
+        timeoutSeconds: "5",
+        intervalSeconds: "1",
+        retryAttempts: "4",
+        retryBackoffSeconds: "0",
+        serviceToken: "tok",
+      }),
+      {
+        clock: fixedClock,
+        env: {},
+        serviceControlClient: stub.client,
+      },
+    );
+    expect(stub.requests).toEqual([
+      {
+        baseUrl: "http://sprite.example:8787/",
+        token: "tok",
+        traceId: "ts-1",
+        body: {
+          loopId: "demo-loop",
+          intent: "approve",
+          by: "ops-user",
+          note: "lgtm",
+          traceId: "ts-1",
+          idempotencyKey: "idem-1",
+          noConfirm: false,
+          timeoutSeconds: 5,
+          intervalSeconds: 1,
+        },
+        retryAttempts: 4,
+        retryBackoffSeconds: 0,
+        maxTimeSeconds: serviceMaxTimeSeconds(5, 1),
+      },
+    ]);
+    expect(result.exitCode).toBe(0);
+    expect(result.intent).toEqual({
+      timestamp: FIXED,
+      loopId: "demo-loop",
+      intent: "approve",
+      traceId: "ts-1",
+      requestedBy: "ops-user",
+      note: "lgtm",
+      transport: "sprite_service",
+      status: "confirmed",
+      command: "POST http://sprite.example:8787/ops/control",
+      idempotencyKey: "idem-1",
+      exitCode: 0,
+      confirmExitCode: 0,
+      confirmed: true,
+      commandOutput: JSON.stringify(response),
+      confirm: response.result.confirm,
+    });
+    expect(artifacts(repo.root).invocations[0]).toMatchObject({
+      transport: "sprite_service",
+      request: {
+        doConfirm: true,
+        timeoutSeconds: 5,
+        intervalSeconds: 1,
+        retryAttempts: 4,
+        retryBackoffSeconds: 0,
+      },
+      execution: {
+        status: "succeeded",
+        exitCode: 0,
+        command: "POST http://sprite.example:8787/ops/control",
+        replayed: true,
+      },
+      confirmation: { attempted: true, status: "confirmed", exitCode: 0 },
+    });
+  });
+
+  it("--no-confirm, token from OPS_MANAGER_SERVICE_TOKEN, generated key in both transports", async () => {
+    const repo = newRepo();
+    const stub = stubClient({
+      ok: true,
+      status: 200,
+      body: '{"ok":true,"exitCode":0,"result":{"status":"executed_unconfirmed","confirmed":false}}',
+    });
+    const result = await controlIntent(input(repo.root, { noConfirm: true, idempotencyKey: undefined }), {
+      clock: fixedClock,
+      pid: 77,
+      env: { OPS_MANAGER_SERVICE_TOKEN: "env-token" },
+      serviceControlClient: stub.client,
+    });
+    expect(stub.requests[0]).toMatchObject({
+      token: "env-token",
+      body: { noConfirm: true, idempotencyKey: "approve-1771755002-77" },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.intent).toMatchObject({
+      status: "executed_unconfirmed",
+      confirmed: false,
+      idempotencyKey: "approve-1771755002-77",
+    });
+    expect(result.intent).not.toHaveProperty("confirm");
+  });
+
+  it("a 409 carrying the service's control response is recorded ambiguous (exit 2), not failed", async () => {
+    const repo = newRepo();
+    const body = {
+      ok: false,
+      exitCode: 2,
+      result: {
+        status: "ambiguous",
+        confirmed: false,
+        confirmExitCode: 1,
+        confirm: { confirmed: false, reason: "timeout" },
+      },
+      replayed: false,
+    };
+    const stub = stubClient({
+      ok: false,
+      status: 409,
+      body: JSON.stringify(body),
+      error: "service request failed (code=409)",
+    });
+    const stderr: string[] = [];
+    const result = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: {},
+      serviceControlClient: stub.client,
+      stderr: (text) => stderr.push(text),
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.intent).toMatchObject({
+      status: "ambiguous",
+      exitCode: 2,
+      confirmExitCode: 1,
+      commandOutput: JSON.stringify(body),
+    });
+    expect(stderr).toEqual([]);
+    expect(artifacts(repo.root).control[0]).toMatchObject({ reasonCode: "control_ambiguous" });
+  });
+
+  it("client failure: failed_command, exit 1, the error body kept (Q15-3) and passed through on stderr", async () => {
+    const repo = newRepo();
+    const errorBody = '{"ok":false,"error":{"code":"unauthorized","message":"missing or invalid token"}}';
+    const message = `service request failed (method=POST url=http://sprite.example:8787/ops/control code=401): ${errorBody}`;
+    const stub = stubClient({ ok: false, status: 401, body: errorBody, error: message });
+    const stderr: string[] = [];
+    const result = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: {},
+      serviceControlClient: stub.client,
+      stderr: (text) => stderr.push(text),
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.intent).toMatchObject({
+      status: "failed_command",
+      exitCode: 1,
+      confirmExitCode: 0,
+      confirmed: false,
+      commandOutput: errorBody,
+    });
+    expect(stderr).toEqual([`error: ${message}\n`]);
+    expect(artifacts(repo.root).invocations[0]).toMatchObject({
+      execution: { status: "failed_command", exitCode: 1, output: errorBody, replayed: false },
+      confirmation: { attempted: false, status: "not_attempted", exitCode: 0 },
+      outcome: { status: "failed_command", reasonCode: "control_failed_command" },
+    });
+    // No body at all (connection refused): the client's error text; a throwing client too.
+    const refused = stubClient({
+      ok: false,
+      status: 0,
+      body: "",
+      error: "service request failed (code=000): connect ECONNREFUSED",
+    });
+    const second = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: {},
+      serviceControlClient: refused.client,
+    });
+    expect(second.intent.commandOutput).toBe("service request failed (code=000): connect ECONNREFUSED");
+    const thrown = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: {},
+      serviceControlClient: async () => {
+        throw new Error("boom");
+      },
+    });
+    expect(thrown.intent).toMatchObject({ status: "failed_command", commandOutput: "boom" });
+  });
+
+  it("an idempotency_conflict 409 (error envelope) is a client failure", async () => {
+    const repo = newRepo();
+    const stub = stubClient({
+      ok: false,
+      status: 409,
+      body: '{"ok":false,"error":{"code":"idempotency_conflict","message":"x"}}',
+      error: "conflict",
+    });
+    const result = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: {},
+      serviceControlClient: stub.client,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.intent.status).toBe("failed_command");
+  });
+});
+
+describe("control --transport sprite_service against a real sprite-service handler", () => {
+  async function startService(repoRoot: string, ctx: ControlContext): Promise<string> {
+    const runControl: RunControl = async (args) => {
+      try {
+        const result = await controlIntent(
+          {
+            repo: args.repo,
+            loop: args.loop,
+            intent: args.intent,
+            by: args.by,
+            ...(args.note === null ? {} : { note: args.note }),
+            ...(args.traceId === null ? {} : { traceId: args.traceId }),
+            ...(args.timeoutSeconds === null ? {} : { timeoutSeconds: args.timeoutSeconds }),
+            ...(args.intervalSeconds === null ? {} : { intervalSeconds: args.intervalSeconds }),
+            noConfirm: args.noConfirm,
+          },
+          ctx,
+        );
+        return { exitCode: result.exitCode, stdout: `${JSON.stringify(result.intent)}\n`, stderr: "" };
+      } catch (error) {
+        return { exitCode: 1, stdout: "", stderr: `error: ${errorMessage(error)}\n` };
+      }
+    };
+    const server = createServer(createSpriteServiceHandler({ repo: repoRoot, runControl, env: {} }));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it("shared repo: service-side local record then manager-side record; the same key replays", async () => {
+    const repo = newRepo();
+    repo.scenario("awaitingApproval", "demo-loop");
+    const log = `${repo.root}/invocations.jsonl`;
+    const serviceEnv = {
+      ...process.env,
+      SUPERLOOP_BIN: superloopBinPath(),
+      SUPERLOOP_SIM_INVOCATION_LOG: log,
+    };
+    const baseUrl = await startService(repo.root, { env: serviceEnv, generateTraceId: () => "svc-trace" });
+    const request = input(repo.root, {
+      serviceBaseUrl: `${baseUrl}/`,
+      timeoutSeconds: "2",
+      intervalSeconds: "1",
+    });
+    const first = await controlIntent(request, { env: {} });
+    expect(first.exitCode).toBe(0);
+    expect(first.intent).toMatchObject({
+      transport: "sprite_service",
+      status: "confirmed",
+      confirmed: true,
+      command: `POST ${baseUrl}/ops/control`,
+    });
+    let written = artifacts(repo.root);
+    expect(written.intents.map((row) => row["transport"])).toEqual(["local", "sprite_service"]);
+    expect(written.intents[0]).toMatchObject({
+      traceId: "ts-1",
+      status: "confirmed",
+      requestedBy: "ops-user",
+    });
+    expect(written.invocations[1]).toMatchObject({ execution: { replayed: false } });
+
+    const second = await controlIntent({ ...request, traceId: "ts-2" }, { env: {} });
+    expect(second.exitCode).toBe(0);
+    expect(readInvocationLog(log)).toHaveLength(1);
+    written = artifacts(repo.root);
+    expect(written.intents.map((row) => row["transport"])).toEqual([
+      "local",
+      "sprite_service",
+      "sprite_service",
+    ]);
+    expect(written.invocations[2]).toMatchObject({ traceId: "ts-2", execution: { replayed: true } });
+  });
+
+  it("a non-confirming approve ends ambiguous (exit 2) after one request, not a client timeout (Q15-1/Q15-2)", async () => {
+    const repo = newRepo();
+    repo.scenario("awaitingApproval", "demo-loop");
+    const log = `${repo.root}/invocations.jsonl`;
+    const serviceEnv = {
+      ...process.env,
+      SUPERLOOP_BIN: superloopBinPath(),
+      SUPERLOOP_SIM_INVOCATION_LOG: log,
+      SUPERLOOP_SIM_SKIP_EFFECT: "1",
+    };
+    const baseUrl = await startService(repo.root, { env: serviceEnv });
+    const result = await controlIntent(
+      input(repo.root, {
+        serviceBaseUrl: baseUrl,
+        timeoutSeconds: "1",
+        intervalSeconds: "1",
+        retryBackoffSeconds: "0",
+      }),
+      { env: {} },
+    );
+    expect(result.exitCode).toBe(2);
+    expect(result.intent).toMatchObject({ status: "ambiguous", exitCode: 2, confirmExitCode: 1 });
+    expect(readInvocationLog(log)).toHaveLength(1);
+    expect(artifacts(repo.root).invocations[1]).toMatchObject({
+      execution: { status: "succeeded", replayed: false },
+      confirmation: { attempted: true, status: "ambiguous", exitCode: 1 },
+    });
+  });
+});

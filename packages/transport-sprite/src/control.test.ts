@@ -1,0 +1,524 @@
+import fs from "node:fs";
+import { opsPaths } from "@ops/contract";
+import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ControlRunArgs, ControlRunResult } from "./control.js";
+import { deferred, fixedClock, type Running, rawRequest, serveHandler } from "./test-helpers.js";
+
+const clock = fixedClock("2026-02-22T11:00:06Z");
+
+/** A counting stand-in for control: prints an intent-entry line like `ops-manager control`. */
+function countingControl(options: { exitCode?: number; delayMs?: number; stderr?: string } = {}) {
+  const calls: ControlRunArgs[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const run = async (args: ControlRunArgs): Promise<ControlRunResult> => {
+    calls.push(args);
+    running += 1;
+    maxRunning = Math.max(maxRunning, running);
+    try {
+      if (options.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      const exitCode = options.exitCode ?? 0;
+      const status = exitCode === 0 ? "confirmed" : exitCode === 2 ? "ambiguous" : "failed_command";
+      const entry = {
+        timestamp: "2026-02-22T11:00:06Z",
+        loopId: args.loop,
+        intent: args.intent,
+        traceId: args.traceId ?? "generated-trace",
+        requestedBy: args.by,
+        transport: "local",
+        status,
+        idempotencyKey: `${args.intent}-1771755751-${calls.length}`,
+        exitCode: exitCode === 2 ? 0 : exitCode,
+        confirmed: exitCode === 0,
+      };
+      return {
+        exitCode,
+        stdout: `progress line\n${JSON.stringify(entry)}\n`,
+        stderr: options.stderr ?? "",
+      };
+    } finally {
+      running -= 1;
+    }
+  };
+  return { run, calls, maxRunning: () => maxRunning };
+}
+
+let repo: SimulatedRepo;
+let service: Running | undefined;
+beforeEach(() => {
+  repo = createSimulatedRepo();
+  repo.scenario("running", "demo-loop");
+});
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+  await repo.cleanup();
+});
+
+async function start(
+  run: (args: ControlRunArgs) => Promise<ControlRunResult>,
+  extra: { maxBodyBytes?: number; env?: Record<string, string> } = {},
+) {
+  service = await serveHandler({
+    repo: repo.root,
+    runControl: run,
+    clock,
+    env: extra.env ?? { USER: "svc-user" },
+    ...(extra.maxBodyBytes === undefined ? {} : { maxBodyBytes: extra.maxBodyBytes }),
+  });
+  return service;
+}
+
+async function post(body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${service?.url}/ops/control`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, text, json: JSON.parse(text) as Record<string, unknown> };
+}
+
+function error(code: string, message: string) {
+  return { ok: false, error: { code, message } };
+}
+
+function storeFile(loop = "demo-loop"): string {
+  return opsPaths(repo.root, loop).serviceIdempotency;
+}
+
+describe("POST /ops/control: validation (spec 16 §3.4)", () => {
+  it.each([
+    ["", 400, error("invalid_request", "loopId is required")],
+    ["   ", 400, error("invalid_request", "loopId is required")],
+    ["{", 400, error("invalid_json", "request body must be valid JSON")],
+    ["[1,2]", 400, error("invalid_request", "request body must be an object")],
+    ['"text"', 400, error("invalid_request", "request body must be an object")],
+    ["null", 400, error("invalid_request", "request body must be an object")],
+    ['{"intent":"cancel"}', 400, error("invalid_request", "loopId is required")],
+    ['{"loopId":"  ","intent":"cancel"}', 400, error("invalid_request", "loopId is required")],
+    ['{"loopId":"demo-loop"}', 400, error("invalid_request", "intent must be cancel, approve, or reject")],
+    [
+      '{"loopId":"demo-loop","intent":"restart"}',
+      400,
+      error("invalid_request", "intent must be cancel, approve, or reject"),
+    ],
+    [
+      '{"loopId":"demo-loop","intent":"CANCEL"}',
+      400,
+      error("invalid_request", "intent must be cancel, approve, or reject"),
+    ],
+    ['{"loopId":5,"intent":"cancel"}', 400, error("invalid_request", "loopId must be a string")],
+    [
+      '{"loopId":"demo-loop","intent":"cancel","noConfirm":"false"}',
+      400,
+      error("invalid_request", "noConfirm must be a boolean"),
+    ],
+    [
+      '{"loopId":"demo-loop","intent":"cancel","noConfirm":1}',
+      400,
+      error("invalid_request", "noConfirm must be a boolean"),
+    ],
+    [
+      '{"loopId":"demo-loop","intent":"cancel","timeoutSeconds":-1}',
+      400,
+      error("invalid_request", "timeoutSeconds must be a non-negative integer"),
+    ],
+    [
+      `{"loopId":"demo-loop","intent":"cancel","idempotencyKey":"${"k".repeat(257)}"}`,
+      400,
+      error("invalid_request", "idempotencyKey must be at most 256 characters"),
+    ],
+  ])("body %j → %i", async (body, status, expected) => {
+    const control = countingControl();
+    await start(control.run);
+    expect(await post(body)).toMatchObject({ status, json: expected });
+    expect(control.calls).toHaveLength(0);
+  });
+
+  it.each(["../x", "a/b", "..", "a".repeat(129)])(
+    "loopId %j → 400 before any path is touched",
+    async (loopId) => {
+      const control = countingControl();
+      await start(control.run);
+      const response = await post({ loopId, intent: "cancel", idempotencyKey: "k1" });
+      expect(response.status).toBe(400);
+      expect(response.json).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+      expect(String((response.json["error"] as { message: string }).message)).toMatch(
+        /^invalid loop id for loopId: /,
+      );
+      expect(control.calls).toHaveLength(0);
+      expect(fs.existsSync(`${repo.root}/.superloop/ops-manager`)).toBe(false);
+    },
+  );
+
+  it("bodies over the limit → 413 (declared length, and streamed without a length)", async () => {
+    const control = countingControl();
+    const { url } = await start(control.run, { maxBodyBytes: 1024 });
+    const big = JSON.stringify({ loopId: "demo-loop", intent: "cancel", note: "x".repeat(2000) });
+    const tooLarge = error("payload_too_large", "request body exceeds 1024 bytes");
+    expect(await post(big)).toMatchObject({ status: 413, json: tooLarge });
+    const streamed = await rawRequest(`${url}/ops/control`, {
+      method: "POST",
+      chunks: [big.slice(0, 600), big.slice(600, 1200), big.slice(1200)],
+    });
+    expect([streamed.status, streamed.json]).toEqual([413, tooLarge]);
+    // Exactly at the limit is fine.
+    const fits = JSON.stringify({ loopId: "demo-loop", intent: "cancel", note: "" }).padEnd(1024, " ");
+    expect((await post(fits)).status).toBe(200);
+    expect(control.calls).toHaveLength(1);
+  });
+});
+
+describe("POST /ops/control: execution", () => {
+  it("runs control with the resolved fields and answers the response object", async () => {
+    const control = countingControl({ stderr: "warn 1\n\n  \nwarn 2\n" });
+    await start(control.run);
+    const response = await post(
+      {
+        loopId: " demo-loop ",
+        intent: " approve ",
+        by: " alice ",
+        note: " looks good ",
+        noConfirm: true,
+        traceId: " tr-1 ",
+      },
+      { "x-trace-id": "ignored-header-trace" },
+    );
+    expect(response.status).toBe(200);
+    expect(control.calls).toHaveLength(1);
+    const call = control.calls[0];
+    expect(call).toMatchObject({
+      repo: repo.root,
+      loop: "demo-loop",
+      intent: "approve",
+      by: "alice",
+      note: "looks good",
+      noConfirm: true,
+      traceId: "tr-1",
+      timeoutSeconds: null,
+      intervalSeconds: null,
+    });
+    expect(call?.argv).toEqual([
+      "--repo",
+      repo.root,
+      "--loop",
+      "demo-loop",
+      "--intent",
+      "approve",
+      "--by",
+      "alice",
+      "--note",
+      "looks good",
+      "--no-confirm",
+      "--trace-id",
+      "tr-1",
+    ]);
+    expect(Object.keys(response.json)).toEqual(["ok", "exitCode", "result", "stderr", "replayed", "traceId"]);
+    expect(response.json).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      stderr: "warn 1\nwarn 2",
+      replayed: false,
+      traceId: "tr-1",
+      result: { intent: "approve", status: "confirmed", traceId: "tr-1", requestedBy: "alice" },
+    });
+    // Without a key nothing is stored.
+    expect(fs.existsSync(storeFile())).toBe(false);
+  });
+
+  it("defaults: by ← env USER ← ops-service; trace id ← X-Trace-Id ← result.traceId; key ← X-Idempotency-Key", async () => {
+    const control = countingControl();
+    await start(control.run, { env: {} });
+    const first = await post({ loopId: "demo-loop", intent: "cancel" });
+    expect(control.calls[0]).toMatchObject({
+      by: "ops-service",
+      note: null,
+      noConfirm: false,
+      traceId: null,
+    });
+    expect(control.calls[0]?.argv).toEqual([
+      "--repo",
+      repo.root,
+      "--loop",
+      "demo-loop",
+      "--intent",
+      "cancel",
+      "--by",
+      "ops-service",
+    ]);
+    expect(first.json["traceId"]).toBe("generated-trace");
+    expect(Object.keys(first.json)).toEqual(["ok", "exitCode", "result", "replayed", "traceId"]);
+
+    const second = await post(
+      { loopId: "demo-loop", intent: "cancel", timeoutSeconds: 45, intervalSeconds: 1 },
+      { "x-trace-id": " hdr-trace ", "x-idempotency-key": " hdr-key " },
+    );
+    expect(control.calls[1]).toMatchObject({ traceId: "hdr-trace", timeoutSeconds: 45, intervalSeconds: 1 });
+    expect(control.calls[1]?.argv.slice(-6)).toEqual([
+      "--trace-id",
+      "hdr-trace",
+      "--timeout-seconds",
+      "45",
+      "--interval-seconds",
+      "1",
+    ]);
+    expect(second.json["traceId"]).toBe("hdr-trace");
+    const stored = JSON.parse(fs.readFileSync(storeFile(), "utf8")) as Record<string, unknown>;
+    expect(Object.keys(stored)).toEqual(["hdr-key"]);
+  });
+
+  it("USER from the environment is the default actor", async () => {
+    const control = countingControl();
+    await start(control.run);
+    await post({ loopId: "demo-loop", intent: "cancel" });
+    expect(control.calls[0]?.by).toBe("svc-user");
+  });
+
+  it.each([
+    [0, 200],
+    [2, 409],
+    [1, 500],
+    [3, 500],
+  ])("control exit %i → HTTP %i with the same response object", async (exitCode, status) => {
+    const control = countingControl({ exitCode, stderr: "error: something\n" });
+    await start(control.run);
+    const response = await post({ loopId: "demo-loop", intent: "reject", idempotencyKey: `k-${exitCode}` });
+    expect(response.status).toBe(status);
+    expect(response.json).toMatchObject({ ok: exitCode === 0, exitCode, replayed: false });
+  });
+
+  it("a throwing runControl is a failed control run (500), not a crash", async () => {
+    await start(async () => {
+      throw new Error("lock timed out\nsecond line");
+    });
+    const response = await post({ loopId: "demo-loop", intent: "cancel" });
+    expect(response.status).toBe(500);
+    expect(response.json).toEqual({
+      ok: false,
+      exitCode: 1,
+      stderr: "error: lock timed out second line",
+      replayed: false,
+    });
+  });
+
+  it("keeps only the last 40 non-blank stderr lines and the last JSON-object stdout line", async () => {
+    const stderr = Array.from({ length: 50 }, (_, i) => `line ${i + 1}\n\n`).join("");
+    await start(async () => ({ exitCode: 0, stdout: '{"a":1}\n{"b":2}\n[3]\nplain\n', stderr }));
+    const response = await post({ loopId: "demo-loop", intent: "cancel" });
+    expect(response.json["result"]).toEqual({ b: 2 });
+    const lines = String(response.json["stderr"]).split("\n");
+    expect(lines).toHaveLength(40);
+    expect(lines[0]).toBe("line 11");
+    expect(lines[39]).toBe("line 50");
+  });
+});
+
+describe("POST /ops/control: idempotency (spec 16 §3.4 steps 1 and 4, Q16-3, Q16-4)", () => {
+  it("a repeated key replays the stored response with replayed:true; the runtime is not touched", async () => {
+    const control = countingControl();
+    await start(control.run);
+    const body = { loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-1", traceId: "ts-1" };
+    const first = await post(body);
+    expect(first.status).toBe(200);
+    const second = await post(body);
+    expect(second.status).toBe(200);
+    expect(control.calls).toHaveLength(1);
+    expect(second.json).toEqual({ ...first.json, replayed: true });
+    expect(Object.keys(second.json)).toEqual(Object.keys(first.json));
+
+    const stored = JSON.parse(fs.readFileSync(storeFile(), "utf8")) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(stored["idem-1"]).toEqual({ ...first.json, request: { loopId: "demo-loop", intent: "cancel" } });
+    // Different trace id on replay: the stored one wins (it has one).
+    const third = await post({ ...body, traceId: "other" });
+    expect(third.json["traceId"]).toBe("ts-1");
+  });
+
+  it("replays stored failures with 200, and adds the request trace id when the stored object has none", async () => {
+    await start(async () => ({ exitCode: 1, stdout: "", stderr: "error: runtime failed\n" }));
+    const first = await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-f" });
+    expect(first.status).toBe(500);
+    expect(first.json).toEqual({ ok: false, exitCode: 1, stderr: "error: runtime failed", replayed: false });
+    const replay = await post(
+      { loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-f" },
+      { "x-trace-id": "late" },
+    );
+    expect(replay.status).toBe(200);
+    expect(replay.json).toEqual({
+      ok: false,
+      exitCode: 1,
+      stderr: "error: runtime failed",
+      replayed: true,
+      traceId: "late",
+    });
+  });
+
+  it("a reused key with another intent → 409 idempotency_conflict, nothing runs", async () => {
+    const control = countingControl();
+    await start(control.run);
+    await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-c" });
+    const response = await post({ loopId: "demo-loop", intent: "approve", idempotencyKey: "idem-c" });
+    expect(response.status).toBe(409);
+    expect(response.json).toEqual(
+      error(
+        "idempotency_conflict",
+        'idempotency key "idem-c" was already used for a different request (loopId=demo-loop, intent=cancel)',
+      ),
+    );
+    expect(control.calls).toHaveLength(1);
+  });
+
+  it("entries written by the original (no request fingerprint) still replay, and conflict on result.intent", async () => {
+    const control = countingControl();
+    await start(control.run);
+    const legacy = {
+      ok: true,
+      exitCode: 0,
+      result: { loopId: "demo-loop", intent: "cancel", traceId: "old" },
+      replayed: false,
+      traceId: "old",
+    };
+    fs.mkdirSync(opsPaths(repo.root, "demo-loop").dir, { recursive: true });
+    fs.writeFileSync(storeFile(), `{"idem-1":${JSON.stringify(legacy)},"__proto__":{"x":1}}`);
+    expect((await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-1" })).json).toEqual({
+      ...legacy,
+      replayed: true,
+    });
+    expect((await post({ loopId: "demo-loop", intent: "reject", idempotencyKey: "idem-1" })).status).toBe(
+      409,
+    );
+    // `__proto__` is an ordinary key.
+    const proto = await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "__proto__" });
+    expect(proto.json).toEqual({ x: 1, replayed: true });
+    await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "constructor" });
+    expect(control.calls).toHaveLength(1);
+    expect(Object.keys(JSON.parse(fs.readFileSync(storeFile(), "utf8")) as object)).toEqual([
+      "idem-1",
+      "__proto__",
+      "constructor",
+    ]);
+  });
+
+  it("an invalid or non-object store reads as {} and is rewritten", async () => {
+    const control = countingControl();
+    await start(control.run);
+    fs.mkdirSync(opsPaths(repo.root, "demo-loop").dir, { recursive: true });
+    for (const content of ["{broken", "[1,2]", '{"idem-x": "not an object"}']) {
+      fs.writeFileSync(storeFile(), content);
+      const response = await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-x" });
+      expect(response.json["replayed"]).toBe(false);
+      const stored = JSON.parse(fs.readFileSync(storeFile(), "utf8")) as Record<string, unknown>;
+      expect(Object.keys(stored)).toEqual(["idem-x"]);
+      fs.rmSync(storeFile());
+    }
+    expect(control.calls).toHaveLength(3);
+  });
+
+  it("20 concurrent requests with one key: exactly one execution, identical answers", async () => {
+    const control = countingControl({ delayMs: 150 });
+    await start(control.run);
+    const body = { loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-burst", traceId: "burst" };
+    const responses = await Promise.all(Array.from({ length: 20 }, () => post(body)));
+    expect(control.calls).toHaveLength(1);
+    const first = responses[0];
+    for (const response of responses) {
+      expect(response.status).toBe(first?.status);
+      expect(response.text).toBe(first?.text);
+    }
+    expect(first?.json).toMatchObject({ ok: true, replayed: false, traceId: "burst" });
+    // Afterwards it is an ordinary replay.
+    expect((await post(body)).json).toEqual({ ...first?.json, replayed: true });
+    expect(control.calls).toHaveLength(1);
+  });
+
+  it("a concurrent request with the same key but another intent gets the conflict", async () => {
+    const gate = deferred();
+    const calls: ControlRunArgs[] = [];
+    await start(async (args) => {
+      calls.push(args);
+      await gate.promise;
+      return { exitCode: 0, stdout: "{}\n", stderr: "" };
+    });
+    const cancel = post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-race" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const approve = post({ loopId: "demo-loop", intent: "approve", idempotencyKey: "idem-race" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gate.resolve();
+    expect((await cancel).status).toBe(200);
+    expect((await approve).json).toMatchObject({ error: { code: "idempotency_conflict" } });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("concurrent requests with different keys for one loop run one at a time and all are stored (Q16-4)", async () => {
+    const control = countingControl({ delayMs: 20 });
+    await start(control.run);
+    const keys = Array.from({ length: 8 }, (_, i) => `key-${i}`);
+    const responses = await Promise.all(
+      keys.map((key) => post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: key })),
+    );
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    expect(control.calls).toHaveLength(8);
+    expect(control.maxRunning()).toBe(1);
+    const stored = JSON.parse(fs.readFileSync(storeFile(), "utf8")) as Record<string, unknown>;
+    expect(Object.keys(stored).sort()).toEqual(keys);
+    // Same key on another loop is a different entry (stores are per loop).
+    repo.scenario("running", "loop-b");
+    const other = await post({ loopId: "loop-b", intent: "cancel", idempotencyKey: "key-0" });
+    expect(other.json["replayed"]).toBe(false);
+    expect(control.calls).toHaveLength(9);
+    expect(Object.keys(JSON.parse(fs.readFileSync(storeFile("loop-b"), "utf8")) as object)).toEqual([
+      "key-0",
+    ]);
+  });
+
+  it("two services on one repo (two processes' worth of state) never lose each other's entries", async () => {
+    const control = countingControl({ delayMs: 5 });
+    const first = await start(control.run);
+    const second = await serveHandler({ repo: repo.root, runControl: control.run, clock });
+    try {
+      const send = (url: string, key: string) =>
+        fetch(`${url}/ops/control`, {
+          method: "POST",
+          body: JSON.stringify({ loopId: "demo-loop", intent: "cancel", idempotencyKey: key }),
+        }).then((response) => response.status);
+      const keys = Array.from({ length: 24 }, (_, i) => `multi-${i}`);
+      const statuses = await Promise.all(
+        keys.map((key, i) => send(i % 2 === 0 ? first.url : second.url, key)),
+      );
+      expect(statuses.every((status) => status === 200)).toBe(true);
+      const stored = JSON.parse(fs.readFileSync(storeFile(), "utf8")) as Record<string, unknown>;
+      expect(Object.keys(stored).sort()).toEqual([...keys].sort());
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("drain() waits for an in-flight control run and its store write", async () => {
+    const gate = deferred();
+    const running = await serveHandler({
+      repo: repo.root,
+      clock,
+      runControl: async () => {
+        await gate.promise;
+        return { exitCode: 0, stdout: '{"status":"confirmed"}\n', stderr: "" };
+      },
+    });
+    service = running;
+    const pending = post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-drain" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(running.handler.inFlight).toBe(1);
+    let drained = false;
+    const drain = running.handler.drain().then(() => (drained = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(drained).toBe(false);
+    gate.resolve();
+    await drain;
+    expect(running.handler.inFlight).toBe(0);
+    expect(Object.keys(JSON.parse(fs.readFileSync(storeFile(), "utf8")) as object)).toEqual(["idem-drain"]);
+    expect((await pending).status).toBe(200);
+  });
+});

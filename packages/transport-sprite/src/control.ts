@@ -1,0 +1,355 @@
+/**
+ * `POST /ops/control` (spec 16 §3.4): body validation and field resolution, the idempotency
+ * store, and one control run per request through the injected `runControl`.
+ *
+ * Careful behaviour beyond the spec (§6):
+ * - Q16-3: a stored response records the request it answered; reusing its key for another
+ *   loop/intent answers `409 idempotency_conflict` instead of replaying the old result.
+ * - Q16-4: the store is rewritten under the loop lock, and control runs one at a time per loop in
+ *   this process; concurrent requests with one key share a single execution (every caller gets the
+ *   same answer).
+ * - Q16-5: `noConfirm` must be a JSON boolean (`"false"` is rejected, not "truthy").
+ * - Q15-1: optional `timeoutSeconds` / `intervalSeconds` are forwarded to control, so a client can
+ *   size its own timeout above the confirmation timeout.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { assertValidLoopId, errorMessage, opsPaths, type WithLockOptions } from "@ops/contract";
+import { errorBody, HttpError } from "./http.js";
+import {
+  type ControlFingerprint,
+  fingerprintConflicts,
+  readIdempotencyStore,
+  storedFingerprint,
+  storeIdempotentResponse,
+} from "./idempotency.js";
+import { isPlainObject, lastJsonObjectLine, lastNonBlankLines, omitNullish } from "./text.js";
+
+export const CONTROL_INTENTS = ["cancel", "approve", "reject"] as const;
+export type ControlIntentName = (typeof CONTROL_INTENTS)[number];
+
+/** Longest idempotency key accepted (keys are stored forever). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
+/** What the service asks control to do (spec 16 §3.4 step 2). */
+export interface ControlRunArgs {
+  /** The service repo (absolute). */
+  readonly repo: string;
+  readonly loop: string;
+  readonly intent: ControlIntentName;
+  readonly by: string;
+  readonly note: string | null;
+  readonly noConfirm: boolean;
+  readonly traceId: string | null;
+  /** Confirmation timeout / interval forwarded from the body (null = control's defaults, 30 s / 2 s). */
+  readonly timeoutSeconds: number | null;
+  readonly intervalSeconds: number | null;
+  /**
+   * The same request as `ops-manager control` arguments:
+   * `--repo <repo> --loop <loop> --intent <intent> --by <by> [--note <note>] [--no-confirm]
+   * [--trace-id <id>] [--timeout-seconds <n>] [--interval-seconds <n>]` (transport local).
+   */
+  readonly argv: readonly string[];
+}
+
+/** The outcome of one control run, as the control CLI would have produced it. */
+export interface ControlRunResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs control for the service (the app wires it to the in-process control of @ops/reconcile). */
+export type RunControl = (args: ControlRunArgs) => Promise<ControlRunResult>;
+
+/** A validated `POST /ops/control` request (spec 16 §3.4 field resolution). */
+export interface ControlRequest {
+  readonly loopId: string;
+  readonly intent: ControlIntentName;
+  readonly by: string;
+  readonly note: string | null;
+  readonly idempotencyKey: string | null;
+  readonly traceId: string | null;
+  readonly noConfirm: boolean;
+  readonly timeoutSeconds: number | null;
+  readonly intervalSeconds: number | null;
+}
+
+function invalid(message: string): HttpError {
+  return new HttpError(400, "invalid_request", message);
+}
+
+/** A string field: absent/null → "", strings trimmed, anything else is a 400. */
+function stringField(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "string") throw invalid(`${name} must be a string`);
+  return value.trim();
+}
+
+function headerText(headers: IncomingHttpHeaders, name: string): string {
+  const value = headers[name];
+  return (Array.isArray(value) ? (value[0] ?? "") : (value ?? "")).trim();
+}
+
+function optionalSeconds(body: Record<string, unknown>, name: string): number | null {
+  const value = body[name];
+  if (value === undefined || value === null) return null;
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  throw invalid(`${name} must be a non-negative integer`);
+}
+
+/**
+ * Parse and validate a control body in the spec's order: JSON → object → `loopId` → `intent`, then
+ * the careful checks (loop id shape, field types, `noConfirm` boolean, key length).
+ */
+export function parseControlRequest(
+  raw: Buffer | string,
+  headers: IncomingHttpHeaders,
+  env: Readonly<Record<string, string | undefined>>,
+): ControlRequest {
+  const text = typeof raw === "string" ? raw : raw.toString("utf8");
+  let body: unknown = {};
+  if (text.trim().length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, "invalid_json", "request body must be valid JSON");
+    }
+  }
+  if (!isPlainObject(body)) throw invalid("request body must be an object");
+
+  const loopId = stringField(body, "loopId");
+  if (loopId === "") throw invalid("loopId is required");
+  try {
+    assertValidLoopId(loopId, "loopId");
+  } catch (error) {
+    throw invalid(errorMessage(error));
+  }
+  const intent = stringField(body, "intent");
+  if (!(CONTROL_INTENTS as readonly string[]).includes(intent)) {
+    throw invalid("intent must be cancel, approve, or reject");
+  }
+
+  const by = stringField(body, "by") || (env["USER"] ?? "").trim() || "ops-service";
+  const note = stringField(body, "note") || null;
+  const idempotencyKey =
+    stringField(body, "idempotencyKey") || headerText(headers, "x-idempotency-key") || null;
+  if (idempotencyKey !== null && idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw invalid(`idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
+  const traceId = stringField(body, "traceId") || headerText(headers, "x-trace-id") || null;
+  const noConfirmValue = body["noConfirm"];
+  if (noConfirmValue !== undefined && noConfirmValue !== null && typeof noConfirmValue !== "boolean") {
+    throw invalid("noConfirm must be a boolean");
+  }
+  return {
+    loopId,
+    intent: intent as ControlIntentName,
+    by,
+    note,
+    idempotencyKey,
+    traceId,
+    noConfirm: noConfirmValue === true,
+    timeoutSeconds: optionalSeconds(body, "timeoutSeconds"),
+    intervalSeconds: optionalSeconds(body, "intervalSeconds"),
+  };
+}
+
+/** The control arguments for `request` against `repo` (spec 16 §3.4 step 2). */
+export function controlRunArgs(repo: string, request: ControlRequest): ControlRunArgs {
+  const argv = ["--repo", repo, "--loop", request.loopId, "--intent", request.intent, "--by", request.by];
+  if (request.note !== null) argv.push("--note", request.note);
+  if (request.noConfirm) argv.push("--no-confirm");
+  if (request.traceId !== null) argv.push("--trace-id", request.traceId);
+  if (request.timeoutSeconds !== null) argv.push("--timeout-seconds", String(request.timeoutSeconds));
+  if (request.intervalSeconds !== null) argv.push("--interval-seconds", String(request.intervalSeconds));
+  return {
+    repo,
+    loop: request.loopId,
+    intent: request.intent,
+    by: request.by,
+    note: request.note,
+    noConfirm: request.noConfirm,
+    traceId: request.traceId,
+    timeoutSeconds: request.timeoutSeconds,
+    intervalSeconds: request.intervalSeconds,
+    argv,
+  };
+}
+
+/** Spec 16 §3.4 step 5: exit 0 → 200, exit 2 (ambiguous) → 409, anything else → 500. */
+export function controlHttpStatus(exitCode: number): number {
+  if (exitCode === 0) return 200;
+  if (exitCode === 2) return 409;
+  return 500;
+}
+
+/**
+ * The response object of one control run (spec 16 §3.4 step 3, null-valued keys omitted):
+ * `{ok, exitCode, result?, stderr?, replayed:false, traceId?}`.
+ */
+export function controlResponse(run: ControlRunResult, traceId: string | null): Record<string, unknown> {
+  const exitCode = Number.isSafeInteger(run.exitCode) && run.exitCode >= 0 ? run.exitCode : 1;
+  const result = lastJsonObjectLine(run.stdout);
+  const stderr = lastNonBlankLines(run.stderr);
+  const resultTrace = result !== null && typeof result["traceId"] === "string" ? result["traceId"] : "";
+  return omitNullish({
+    ok: exitCode === 0,
+    exitCode,
+    result,
+    stderr: stderr === "" ? null : stderr,
+    replayed: false,
+    traceId: traceId ?? (resultTrace === "" ? null : resultTrace),
+  });
+}
+
+/** What the handler sends, plus facts for the access log. */
+export interface ControlOutcome {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly replayed: boolean;
+  /** Set when the response could not be recorded under its idempotency key. */
+  readonly storeError?: string;
+}
+
+interface KeyedJob {
+  readonly fingerprint: ControlFingerprint;
+  readonly outcome: ControlOutcome;
+}
+
+/** Promise-chain mutex per key: `run` calls with one key execute one after another. */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release: () => void = () => {};
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => done);
+    this.tails.set(key, tail);
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+export interface ControlServiceOptions {
+  readonly repo: string;
+  readonly runControl: RunControl;
+  readonly lockOptions?: WithLockOptions;
+}
+
+/** The state behind `POST /ops/control` of one handler: in-flight keys and per-loop serialisation. */
+export class ControlService {
+  private readonly inflight = new Map<string, Promise<KeyedJob>>();
+  private readonly perLoop = new KeyedMutex();
+
+  constructor(private readonly options: ControlServiceOptions) {}
+
+  async handle(request: ControlRequest): Promise<ControlOutcome> {
+    const fingerprint: ControlFingerprint = { loopId: request.loopId, intent: request.intent };
+    const key = request.idempotencyKey;
+    if (key === null) return this.perLoop.run(request.loopId, () => this.execute(request));
+
+    const slot = `${request.loopId}\u0000${key}`;
+    const pending = this.inflight.get(slot);
+    if (pending !== undefined) {
+      // Same key already executing in this process: share its answer (or report the conflict).
+      const job = await pending;
+      return job.fingerprint.intent === fingerprint.intent && job.fingerprint.loopId === fingerprint.loopId
+        ? job.outcome
+        : conflict(key, job.fingerprint);
+    }
+    const job = this.executeKeyed(request, key, fingerprint);
+    this.inflight.set(slot, job);
+    const forget = () => {
+      if (this.inflight.get(slot) === job) this.inflight.delete(slot);
+    };
+    void job.then(forget, forget);
+    return (await job).outcome;
+  }
+
+  private async executeKeyed(
+    request: ControlRequest,
+    key: string,
+    fingerprint: ControlFingerprint,
+  ): Promise<KeyedJob> {
+    const paths = opsPaths(this.options.repo, request.loopId);
+    const stored = await this.replay(paths.serviceIdempotency, key, request, fingerprint);
+    if (stored !== null) return { fingerprint, outcome: stored };
+    return this.perLoop.run(request.loopId, async () => {
+      // Another process may have answered this key while we queued.
+      const again = await this.replay(paths.serviceIdempotency, key, request, fingerprint);
+      if (again !== null) return { fingerprint, outcome: again };
+      const outcome = await this.execute(request);
+      try {
+        await storeIdempotentResponse(
+          paths.serviceIdempotency,
+          paths.lock,
+          key,
+          { ...outcome.body, request: fingerprint },
+          this.options.lockOptions,
+        );
+        return { fingerprint, outcome };
+      } catch (error) {
+        // Control ran: its answer is more useful to the caller than the storage failure.
+        return { fingerprint, outcome: { ...outcome, storeError: errorMessage(error) } };
+      }
+    });
+  }
+
+  /** Step 1: the stored answer for `key` (replayed), a conflict, or null when there is none. */
+  private async replay(
+    file: string,
+    key: string,
+    request: ControlRequest,
+    fingerprint: ControlFingerprint,
+  ): Promise<ControlOutcome | null> {
+    const store = await readIdempotencyStore(file);
+    const stored = store.get(key);
+    if (!isPlainObject(stored)) return null;
+    if (fingerprintConflicts(stored, fingerprint)) return conflict(key, storedFingerprint(stored));
+    const body: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(stored)) if (name !== "request") body[name] = value;
+    body["replayed"] = true;
+    const storedTrace = stored["traceId"];
+    if (
+      (storedTrace === undefined || storedTrace === null || storedTrace === "") &&
+      request.traceId !== null
+    ) {
+      body["traceId"] = request.traceId;
+    }
+    return { status: 200, body, replayed: true };
+  }
+
+  /** Steps 2–3: run control once and build the response. */
+  private async execute(request: ControlRequest): Promise<ControlOutcome> {
+    let run: ControlRunResult;
+    try {
+      run = await this.options.runControl(controlRunArgs(this.options.repo, request));
+    } catch (error) {
+      run = { exitCode: 1, stdout: "", stderr: `error: ${errorMessage(error) || "control failed"}\n` };
+    }
+    const body = controlResponse(run, request.traceId);
+    return { status: controlHttpStatus(body["exitCode"] as number), body, replayed: false };
+  }
+}
+
+function conflict(key: string, previous: Partial<ControlFingerprint>): ControlOutcome {
+  const what = [
+    previous.loopId === undefined ? null : `loopId=${previous.loopId}`,
+    previous.intent === undefined ? null : `intent=${previous.intent}`,
+  ].filter((part) => part !== null);
+  const message =
+    `idempotency key ${JSON.stringify(key)} was already used for a different request` +
+    (what.length > 0 ? ` (${what.join(", ")})` : "");
+  return {
+    status: 409,
+    body: errorBody("idempotency_conflict", message) as unknown as Record<string, unknown>,
+    replayed: false,
+  };
+}

@@ -1,0 +1,326 @@
+/**
+ * The sprite-service request handler (spec 16 §2–3) as a framework-free function over node:http:
+ * `http.createServer(createSpriteServiceHandler(options))`.
+ *
+ * Every request: authentication first (401, also for `/healthz` and unknown paths), then routing
+ * (404 unknown path, 405 known path with another method), then the route. Loop ids are validated
+ * (`@ops/contract` loop id rules) before they reach a path; bodies are capped (413).
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  assertValidLoopId,
+  type Clock,
+  errorMessage,
+  type LoopRunEvent,
+  nowTimestamp,
+  systemClock,
+  type WithLockOptions,
+} from "@ops/contract";
+import { type CommandContext, loopRunSnapshot, readEventBatch } from "@ops/transport-local";
+import { isAuthorized } from "./auth.js";
+import { ControlService, parseControlRequest, type RunControl } from "./control.js";
+import { DEFAULT_MAX_BODY_BYTES, HttpError, readBody, sendError, sendJson } from "./http.js";
+import { lastNonBlankLines, omitNullish } from "./text.js";
+
+/** One structured access-log record (never contains credentials or request bodies). */
+export interface AccessLogEntry {
+  readonly timestamp: string;
+  readonly method: string;
+  /** Request path without the query string (truncated to 512 characters). */
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly remoteAddress?: string;
+  readonly loopId?: string;
+  readonly traceId?: string;
+  /** `error.code` of an error response. */
+  readonly errorCode?: string;
+  /** Control: the answer came from the idempotency store. */
+  readonly replayed?: boolean;
+  /** Control: the response could not be recorded under its idempotency key. */
+  readonly storeError?: string;
+}
+
+export interface SpriteServiceHandlerOptions {
+  /** Absolute path of the repository containing `.superloop/` (the app resolves and checks it). */
+  readonly repo: string;
+  /** Shared token; empty or absent = no authentication. */
+  readonly token?: string;
+  /** Runs control for `POST /ops/control`. */
+  readonly runControl: RunControl;
+  /** Called once per finished request; absent = no access log. */
+  readonly log?: (entry: AccessLogEntry) => void;
+  /** Request body limit in bytes (default 64 KiB); larger bodies get 413. */
+  readonly maxBodyBytes?: number;
+  /** Environment for defaults (`USER` → control `by`); default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Clock of the envelopes and cursors; default the system clock. */
+  readonly clock?: Clock;
+  /** Loop lock settings for the idempotency store. */
+  readonly lockOptions?: WithLockOptions;
+}
+
+/** The request listener, plus a way to wait for in-flight requests (graceful shutdown). */
+export interface SpriteServiceHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Requests being handled right now. */
+  readonly inFlight: number;
+  /** Resolves once no request is being handled (control runs and store writes included). */
+  drain(): Promise<void>;
+}
+
+/** Mutable facts a route reports for the access log. */
+interface RequestFacts {
+  loopId?: string;
+  traceId?: string;
+  errorCode?: string;
+  replayed?: boolean;
+  storeError?: string;
+}
+
+interface RouteContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly query: URLSearchParams;
+  readonly facts: RequestFacts;
+}
+
+type Route = (ctx: RouteContext) => Promise<void> | void;
+
+const MAX_LOGGED_PATH = 512;
+
+function headerText(req: IncomingMessage, name: string): string {
+  const value = req.headers[name];
+  return (Array.isArray(value) ? (value[0] ?? "") : (value ?? "")).trim();
+}
+
+/** `X-Trace-Id` (trimmed), or null when absent/empty. */
+function traceHeader(req: IncomingMessage): string | null {
+  const value = headerText(req, "x-trace-id");
+  return value === "" ? null : value;
+}
+
+/** Required `loopId` query parameter (first occurrence, trimmed), validated as a loop id. */
+function loopIdParam(query: URLSearchParams): string {
+  const loopId = (query.get("loopId") ?? "").trim();
+  if (loopId === "") throw new HttpError(400, "invalid_request", "loopId is required");
+  try {
+    return assertValidLoopId(loopId, "loopId");
+  } catch (error) {
+    throw new HttpError(400, "invalid_request", errorMessage(error));
+  }
+}
+
+/** Optional integer query parameter (default 0): must parse as an integer and be >= 0. */
+function countParam(query: URLSearchParams, name: string): number {
+  const raw = (query.get(name) ?? "").trim();
+  if (raw === "") return 0;
+  if (!/^[+-]?[0-9]+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new HttpError(400, "invalid_request", `query parameter '${name}' must be an integer`);
+  }
+  const value = Number(raw);
+  if (value < 0) throw new HttpError(400, "invalid_request", `query parameter '${name}' must be >= 0`);
+  return value === 0 ? 0 : value; // no -0
+}
+
+/** An adapter failure as the spec reports it: the stderr tail the CLI would have printed. */
+function adapterFailure(error: unknown, fallback: string): HttpError {
+  const message = errorMessage(error);
+  const stderr = message === "" ? "" : lastNonBlankLines(`error: ${message}`);
+  return new HttpError(502, "runtime_error", stderr === "" ? fallback : stderr);
+}
+
+function splitTarget(target: string): { pathname: string; query: URLSearchParams } {
+  const mark = target.indexOf("?");
+  const pathname = mark === -1 ? target : target.slice(0, mark);
+  const query = new URLSearchParams(mark === -1 ? "" : target.slice(mark + 1));
+  return { pathname: pathname === "" ? "/" : pathname, query };
+}
+
+export function createSpriteServiceHandler(given: SpriteServiceHandlerOptions): SpriteServiceHandler {
+  const options = { ...given, repo: path.resolve(given.repo) };
+  const token = options.token ?? "";
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const adapterCtx: CommandContext = { clock, env: env as NodeJS.ProcessEnv };
+  const control = new ControlService({
+    repo: options.repo,
+    runControl: options.runControl,
+    ...(options.lockOptions === undefined ? {} : { lockOptions: options.lockOptions }),
+  });
+
+  const snapshotRoute: Route = async ({ req, res, query, facts }) => {
+    const loopId = loopIdParam(query);
+    facts.loopId = loopId;
+    const traceId = traceHeader(req);
+    if (traceId !== null) facts.traceId = traceId;
+    let envelope: Record<string, unknown>;
+    try {
+      envelope = (await loopRunSnapshot(
+        { repo: options.repo, loop: loopId, ...(traceId === null ? {} : { traceId }) },
+        adapterCtx,
+      )) as unknown as Record<string, unknown>;
+    } catch (error) {
+      throw adapterFailure(error, "snapshot command failed");
+    }
+    // Q16-7: the envelope always carries `traceId`; kept for envelopes that might not.
+    if (traceId !== null && !("traceId" in envelope)) envelope = { ...envelope, traceId };
+    sendJson(res, 200, envelope);
+  };
+
+  const eventsRoute: Route = async ({ req, res, query, facts }) => {
+    const loopId = loopIdParam(query);
+    facts.loopId = loopId;
+    const cursor = countParam(query, "cursor");
+    const maxEvents = countParam(query, "maxEvents");
+    const traceId = traceHeader(req);
+    if (traceId !== null) facts.traceId = traceId;
+    const events: LoopRunEvent[] = [];
+    // A throw-away cursor file positioned at `cursor` (cursor 0 ≡ from start: no file needed).
+    const scratch = cursor === 0 ? null : await mkdtemp(path.join(tmpdir(), "ops-sprite-cursor-"));
+    try {
+      const cursorFile = scratch === null ? undefined : path.join(scratch, "cursor.json");
+      if (cursorFile !== undefined) await writeFile(cursorFile, JSON.stringify({ eventLineOffset: cursor }));
+      let batch: Awaited<ReturnType<typeof readEventBatch>>;
+      try {
+        batch = await readEventBatch(
+          {
+            repo: options.repo,
+            loop: loopId,
+            ...(cursorFile === undefined ? { fromStart: true } : { cursorFile }),
+            ...(maxEvents > 0 ? { maxEvents } : {}),
+            ...(traceId === null ? {} : { traceId }),
+          },
+          { emit: (envelope) => void events.push(envelope) },
+          adapterCtx,
+        );
+      } catch (error) {
+        throw adapterFailure(error, "event poll command failed");
+      }
+      sendJson(
+        res,
+        200,
+        omitNullish({
+          ok: true,
+          schemaVersion: "v1",
+          traceId,
+          source: { repoPath: options.repo, loopId },
+          events,
+          cursor: {
+            eventLineOffset: batch.cursor.eventLineOffset,
+            eventLineCount: batch.cursor.eventLineCount,
+            updatedAt: batch.cursor.updatedAt,
+          },
+        }),
+      );
+    } finally {
+      if (scratch !== null) await rm(scratch, { recursive: true, force: true });
+    }
+  };
+
+  const controlRoute: Route = async ({ req, res, facts }) => {
+    const raw = await readBody(req, maxBodyBytes);
+    const request = parseControlRequest(raw, req.headers, env);
+    facts.loopId = request.loopId;
+    if (request.traceId !== null) facts.traceId = request.traceId;
+    const outcome = await control.handle(request);
+    if (outcome.replayed) facts.replayed = true;
+    if (outcome.storeError !== undefined) facts.storeError = outcome.storeError;
+    const error = outcome.body["error"];
+    if (outcome.body["ok"] === false && typeof error === "object" && error !== null && "code" in error) {
+      facts.errorCode = String(error.code);
+    }
+    sendJson(res, outcome.status, outcome.body);
+  };
+
+  /** path → method → route. */
+  const routes = new Map<string, ReadonlyMap<string, Route>>([
+    ["/healthz", new Map([["GET", ({ res }: RouteContext) => sendJson(res, 200, { ok: true })]])],
+    ["/ops/snapshot", new Map([["GET", snapshotRoute]])],
+    ["/ops/events", new Map([["GET", eventsRoute]])],
+    ["/ops/control", new Map([["POST", controlRoute]])],
+  ]);
+
+  const active = new Set<Promise<void>>();
+  let idleWaiters: (() => void)[] = [];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const method = req.method ?? "";
+    const { pathname, query } = splitTarget(req.url ?? "/");
+    const facts: RequestFacts = {};
+    const log = options.log;
+    if (log !== undefined) {
+      res.once("finish", () => {
+        const remoteAddress = req.socket.remoteAddress;
+        try {
+          log({
+            timestamp: nowTimestamp(clock),
+            method,
+            path: pathname.slice(0, MAX_LOGGED_PATH),
+            status: res.statusCode,
+            durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
+            ...(remoteAddress === undefined ? {} : { remoteAddress }),
+            ...facts,
+          });
+        } catch {
+          // A failing log sink must not take the service down.
+        }
+      });
+    }
+    const byMethod = routes.get(pathname);
+    const route = byMethod?.get(method);
+    try {
+      // Only a matched route reads a body (control); everything else discards it.
+      if (route === undefined || method !== "POST") req.resume();
+      if (!isAuthorized(req.headers, token)) {
+        throw new HttpError(401, "unauthorized", "missing or invalid token");
+      }
+      if (byMethod === undefined) throw new HttpError(404, "not_found", "endpoint not found");
+      if (route === undefined) {
+        throw new HttpError(405, "method_not_allowed", "method not allowed", {
+          Allow: [...byMethod.keys()].join(", "),
+        });
+      }
+      await route({ req, res, query, facts });
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const httpError =
+        error instanceof HttpError
+          ? error
+          : new HttpError(500, "internal_error", errorMessage(error) || "error");
+      facts.errorCode = httpError.code;
+      sendError(res, httpError);
+    }
+  }
+
+  const handler = ((req: IncomingMessage, res: ServerResponse): void => {
+    const done = handle(req, res).catch(() => {
+      // handle() answers every error itself; this only guards against a broken socket.
+      if (!res.headersSent) res.destroy();
+    });
+    active.add(done);
+    void done.finally(() => {
+      active.delete(done);
+      if (active.size === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    });
+  }) as SpriteServiceHandler;
+
+  Object.defineProperty(handler, "inFlight", { get: () => active.size, enumerable: true });
+  Object.defineProperty(handler, "drain", {
+    value: () =>
+      active.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
+  });
+  return handler;
+}

@@ -1,0 +1,80 @@
+/**
+ * `<repo>/.superloop/ops-manager/<loop>/service-idempotency.json` (spec 16 §3.4): a JSON map
+ * `{"<idempotency key>": <control response object>, …}`, rewritten whole (atomically) on every
+ * change; keys never expire. Missing, invalid and non-object files read as `{}`.
+ *
+ * Careful behaviour (Q16-3): each stored response also records the request it answered,
+ * `request: {loopId, intent}`, so a reused key with a different request is a conflict instead of a
+ * replay of somebody else's result. The field is stripped from replayed responses.
+ */
+import { readJsonFile, type WithLockOptions, withLock, writeJsonAtomic } from "@ops/contract";
+import { isPlainObject } from "./text.js";
+
+export const IDEMPOTENCY_FILE_NAME = "service-idempotency.json";
+
+/** The request a stored response answered (careful fingerprint, Q16-3). */
+export interface ControlFingerprint {
+  readonly loopId: string;
+  readonly intent: string;
+}
+
+/** Key → stored value, in file order. A Map, so keys such as `__proto__` stay plain data. */
+export type IdempotencyStore = Map<string, unknown>;
+
+/** Read the store; anything but a JSON object (missing, unparseable, array, …) is an empty store. */
+export async function readIdempotencyStore(file: string): Promise<IdempotencyStore> {
+  // Written atomically by us: bad content is not a torn read, so no re-reads.
+  const read = await readJsonFile(file, { retries: 0 });
+  if (read.kind !== "ok" || !isPlainObject(read.value)) return new Map();
+  return new Map(Object.entries(read.value));
+}
+
+export async function writeIdempotencyStore(file: string, store: IdempotencyStore): Promise<void> {
+  await writeJsonAtomic(file, Object.fromEntries(store));
+}
+
+/**
+ * Read-modify-write of one key under the loop lock (`lockPath` = `opsPaths(repo, loop).lock`), so
+ * concurrent writers (other requests, another service process) never lose each other's entries
+ * (Q16-4). The lock is not re-entrant: never call this while holding it.
+ */
+export async function storeIdempotentResponse(
+  file: string,
+  lockPath: string,
+  key: string,
+  value: Record<string, unknown>,
+  lockOptions: WithLockOptions = {},
+): Promise<void> {
+  await withLock(
+    lockPath,
+    async () => {
+      const store = await readIdempotencyStore(file);
+      store.set(key, value);
+      await writeIdempotencyStore(file, store);
+    },
+    lockOptions,
+  );
+}
+
+/** The fingerprint a stored value answered: its `request`, else what its control `result` says. */
+export function storedFingerprint(stored: Record<string, unknown>): Partial<ControlFingerprint> {
+  const request = stored["request"];
+  const result = stored["result"];
+  const source = isPlainObject(request) ? request : isPlainObject(result) ? result : {};
+  const out: { loopId?: string; intent?: string } = {};
+  if (typeof source["loopId"] === "string") out.loopId = source["loopId"];
+  if (typeof source["intent"] === "string") out.intent = source["intent"];
+  return out;
+}
+
+/** True when `stored` demonstrably answered a different request than `fingerprint`. */
+export function fingerprintConflicts(
+  stored: Record<string, unknown>,
+  fingerprint: ControlFingerprint,
+): boolean {
+  const previous = storedFingerprint(stored);
+  return (
+    (previous.intent !== undefined && previous.intent !== fingerprint.intent) ||
+    (previous.loopId !== undefined && previous.loopId !== fingerprint.loopId)
+  );
+}
