@@ -5,21 +5,37 @@
  *   line scan (contract `forEachJsonlLine`, visitor)         bytes → lines
  *   line scan (contract `readJsonlLines`, async generator)   + one generator step per line
  *   poll drain (transport-local `readEventBatch`, no-op sink) + JSON.parse, envelope, per-line await
- *   poll drain + `JSON.stringify(envelope)`                   + what the batch evidence serialises
- *   reconcile from-start, `persistEventBatch: false`          + snapshot, project-state, health, …
- *   reconcile from-start (default)                            + events-batch.ndjson written + fsync
+ *   poll drain + `JSON.stringify(envelope)`                   + what the opt-in batch copy serialises
+ *   reconcile from-start (default)                            + snapshot, project-state, health, …
+ *                                                               (digest cache warm: the file is unchanged)
+ *   reconcile from-start, digest cache cold                   + the cache file removed before each run:
+ *                                                               events.jsonl hashed from 0 (hash-wasm)
+ *   reconcile from-start, `snapshotDigestCache: false`        the pre-cache snapshot (node:crypto, no cache)
+ *   reconcile from-start, `persistEventBatch: true`           the opt-in: events-batch.ndjson written + fsync
  *
  * and, for the incremental comparison, on the large and the small loop:
  *
  *   poll of the new events only (`readEventBatch` against reconcile's cursor, resumed at its byte
  *   offset; the cursor is not written, so every repetition reads the same new events)
- *   snapshot alone (transport-local `loopRunSnapshot`: hashes all of events.jsonl, reads and hashes
- *   all of run-summary.json): the part of every cycle, incremental or not, that grows with the log.
+ *   snapshot alone without a cache (the standalone command: hashes all of events.jsonl, reads and
+ *   hashes all of run-summary.json)
+ *   snapshot alone with the digest cache reconcile keeps, as it was before the new events (each
+ *   repetition starts from a copy of it, so it hashes exactly the new events' bytes)
+ *   the same, with run-summary.json's entry dropped: what a cycle pays when the runtime replaced
+ *   run-summary.json since the last one (the file is read, parsed and hashed in full)
  */
-import { statSync } from "node:fs";
-import { forEachJsonlLine, opsPaths, readJsonlLines } from "../packages/contract/src/index.js";
-import { eventBatchEvidencePath } from "../packages/reconcile/src/index.js";
-import { loopRunSnapshot, readEventBatch } from "../packages/transport-local/src/index.js";
+import { rmSync, statSync } from "node:fs";
+import { forEachJsonlLine, opsPaths, readJsonlLines, runtimePaths } from "../packages/contract/src/index.js";
+import {
+  eventBatchEvidencePath,
+  readSnapshotDigestCache,
+  snapshotDigestCachePath,
+} from "../packages/reconcile/src/index.js";
+import {
+  loopRunSnapshot,
+  readEventBatch,
+  type SnapshotDigestCache,
+} from "../packages/transport-local/src/index.js";
 import { type EventAppender, median, round, timedReconcile } from "./lib.js";
 
 export interface BreakdownLoop {
@@ -50,6 +66,11 @@ export interface Breakdown {
     readonly pollSmallMedianMs: number;
     readonly snapshotLargeMedianMs: number;
     readonly snapshotSmallMedianMs: number;
+    readonly snapshotCachedLargeMedianMs: number;
+    readonly snapshotCachedSmallMedianMs: number;
+    readonly snapshotSummaryMissLargeMedianMs: number;
+    readonly snapshotSummaryMissSmallMedianMs: number;
+    readonly runSummaryBytesLarge: number;
   };
 }
 
@@ -97,16 +118,38 @@ export async function measureBreakdown(
       throw new Error(`poll of ${loop.loopId} resumed by ${result.resume}`);
     return result.emitted;
   };
-  const snapshotOf = (loop: BreakdownLoop) => async () => {
-    const snapshot = await loopRunSnapshot({ repo: loop.repo, loop: loop.loopId, traceId: "bench" });
+  const snapshotOf = (loop: BreakdownLoop, cache?: SnapshotDigestCache) => async () => {
+    const snapshot = await loopRunSnapshot(
+      { repo: loop.repo, loop: loop.loopId, traceId: "bench" },
+      cache === undefined ? {} : { digestCache: structuredClone(cache) },
+    );
     return snapshot.artifacts.events.lineCount;
   };
+  // The caches reconcile left for the files as they are before the new events.
+  const cacheOf = async (loop: BreakdownLoop) => {
+    const cache = await readSnapshotDigestCache(snapshotDigestCachePath(loop.repo, loop.loopId));
+    // (run-summary.json's entry is null when it was just rewritten: --rewrite-summary.)
+    if (cache.events === null) throw new Error(`no digest cache for ${loop.loopId}`);
+    return cache;
+  };
+  const cacheLarge = await cacheOf(large);
+  const cacheSmall = await cacheOf(small);
+  const withoutSummary = (cache: SnapshotDigestCache): SnapshotDigestCache => ({
+    ...cache,
+    files: { ...cache.files, runSummary: null },
+  });
   large.appender.append(append);
   small.appender.append(append);
   const pollLarge = await timeIt(cheapReps, pollNew(large), append);
   const pollSmall = await timeIt(cheapReps, pollNew(small), append);
-  const snapshotLarge = await timeIt(cheapReps, snapshotOf(large), large.events + append);
-  const snapshotSmall = await timeIt(cheapReps, snapshotOf(small), small.events + append);
+  const nLarge = large.events + append;
+  const nSmall = small.events + append;
+  const snapshotLarge = await timeIt(cheapReps, snapshotOf(large), nLarge);
+  const snapshotSmall = await timeIt(cheapReps, snapshotOf(small), nSmall);
+  const cachedLarge = await timeIt(cheapReps, snapshotOf(large, cacheLarge), nLarge);
+  const cachedSmall = await timeIt(cheapReps, snapshotOf(small, cacheSmall), nSmall);
+  const missLarge = await timeIt(cheapReps, snapshotOf(large, withoutSummary(cacheLarge)), nLarge);
+  const missSmall = await timeIt(cheapReps, snapshotOf(small, withoutSummary(cacheSmall)), nSmall);
   // Consume the small loop's new events too, so both cursors are at the end afterwards.
   await timedReconcile(small.repo, small.loopId, false, append);
 
@@ -157,15 +200,30 @@ export async function measureBreakdown(
     n,
   );
   await step(
-    "reconcile from-start, persistEventBatch: false",
+    "reconcile from-start (default: digest cache warm)",
+    async () => (await timedReconcile(large.repo, large.loopId, true, n)).row.eventsIngested,
+    n,
+  );
+  await step(
+    "reconcile from-start, digest cache cold",
+    async () => {
+      rmSync(snapshotDigestCachePath(large.repo, large.loopId), { force: true });
+      return (await timedReconcile(large.repo, large.loopId, true, n)).row.eventsIngested;
+    },
+    n,
+  );
+  await step(
+    "reconcile from-start, snapshotDigestCache: false",
     async () =>
-      (await timedReconcile(large.repo, large.loopId, true, n, { persistEventBatch: false })).row
+      (await timedReconcile(large.repo, large.loopId, true, n, { snapshotDigestCache: false })).row
         .eventsIngested,
     n,
   );
   await step(
-    "reconcile from-start (default: evidence persisted)",
-    async () => (await timedReconcile(large.repo, large.loopId, true, n)).row.eventsIngested,
+    "reconcile from-start, persistEventBatch: true (opt-in)",
+    async () =>
+      (await timedReconcile(large.repo, large.loopId, true, n, { persistEventBatch: true })).row
+        .eventsIngested,
     n,
   );
 
@@ -182,6 +240,15 @@ export async function measureBreakdown(
       pollSmallMedianMs: round(median(pollSmall)),
       snapshotLargeMedianMs: round(median(snapshotLarge)),
       snapshotSmallMedianMs: round(median(snapshotSmall)),
+      snapshotCachedLargeMedianMs: round(median(cachedLarge), 2),
+      snapshotCachedSmallMedianMs: round(median(cachedSmall), 2),
+      snapshotSummaryMissLargeMedianMs: round(median(missLarge)),
+      snapshotSummaryMissSmallMedianMs: round(median(missSmall)),
+      runSummaryBytesLarge: statSync(runSummaryFile(large)).size,
     },
   };
+}
+
+function runSummaryFile(loop: BreakdownLoop): string {
+  return runtimePaths(loop.repo, loop.loopId).runSummary;
 }

@@ -16,6 +16,7 @@ import { Session } from "node:inspector/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateWorkload, makeTempDir } from "../packages/testkit/src/index.js";
+import { RACY_MTIME_WINDOW_MS } from "../packages/transport-local/src/index.js";
 import { printSummary, summarizeProfile } from "./cpuprofile-summary.js";
 import { BENCH_DIR, EventAppender, median, round, timedReconcile } from "./lib.js";
 
@@ -47,6 +48,9 @@ try {
   const loop = workload.loops[0];
   if (loop === undefined) throw new Error("no loop generated");
   const appender = new EventAppender(loop.eventsFile, loop.loopId, Number(flags.seed) + 2);
+  // The snapshot caches a runtime JSON file only once its mtime is RACY_MTIME_WINDOW_MS old; the
+  // workload was just written, so wait that long first (outside the profile) as a running loop would.
+  await new Promise((resolve) => setTimeout(resolve, RACY_MTIME_WINDOW_MS + 100));
   const cycle = async () => {
     if (mode === "from-start") return timedReconcile(temp.path, loop.loopId, true, events);
     appender.append(append);

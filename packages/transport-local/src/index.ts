@@ -10,7 +10,12 @@ export {
 export {
   absentArtifactRef,
   artifactRefFromText,
+  artifactRefWithIdentity,
+  digestEventsResumable,
   digestFileStreaming,
+  EVENTS_TAIL_CHECK_BYTES,
+  type EventsDigestEntry,
+  type ResumableDigest,
   type StreamedDigest,
 } from "./file-digest.js";
 export {
@@ -32,10 +37,17 @@ export {
   STOP_EVENT_NAMES,
 } from "./run-status.js";
 export {
+  type CachedDocumentFile,
+  type CachedFileRef,
+  type CachedRunSummaryFile,
+  emptySnapshotDigestCache,
+  type LoopRunSnapshotContext,
   type LoopRunSnapshotInput,
   latestSummaryEntry,
   loopRunSnapshot,
   normalizeGates,
   normalizeStuck,
+  RACY_MTIME_WINDOW_MS,
+  type SnapshotDigestCache,
 } from "./snapshot.js";
 export { eventNameOf, isJsonObject, nonEmptyString, textField, toIteration } from "./values.js";

@@ -83,9 +83,17 @@ export interface ReconcileContext {
   readonly tornReadRetries?: number;
   readonly tornReadDelayMs?: number;
   /**
-   * Q13-9: keep the ingested batch as `<ops>/events-batch.ndjson` so `evidence.eventsFile` names a
-   * real file (default true). When false, `evidence.eventsFile` is null.
+   * Q13-9 opt-in: keep a copy of the ingested batch (its envelopes) as `<ops>/events-batch.ndjson`,
+   * written and fsynced each cycle, and name it in `evidence.eventsFile`. Default false:
+   * `evidence.eventsFile` is null and the batch is lines `cursorOffsetBefore+1 … cursorOffsetAfter`
+   * of events.jsonl (both in the reconcile telemetry row).
    */
   readonly persistEventBatch?: boolean;
+  /**
+   * Keep the snapshot's digests in `<ops>/snapshot-digest-cache.json` between cycles (default
+   * true), so the snapshot hashes only what was appended to events.jsonl and re-reads the runtime
+   * JSON files only when they changed. False: every cycle hashes and reads every file in full.
+   */
+  readonly snapshotDigestCache?: boolean;
   readonly quirks?: ReconcileQuirkOptions;
 }

@@ -8,6 +8,14 @@ export {
   type ReconcileQuirkOptions,
 } from "./context.js";
 export {
+  formatSnapshotDigestCache,
+  parseSnapshotDigestCache,
+  readSnapshotDigestCache,
+  SNAPSHOT_DIGEST_CACHE_FILE,
+  snapshotDigestCachePath,
+  writeSnapshotDigestCache,
+} from "./digest-cache.js";
+export {
   divergenceDetected,
   divergenceEscalation,
   type EscalationFrame,

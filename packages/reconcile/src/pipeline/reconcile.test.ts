@@ -13,8 +13,10 @@ import {
   type SimulatedRepo,
   type TempDir,
 } from "@ops/testkit";
+import { loopRunSnapshot } from "@ops/transport-local";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AlertDispatchRequest } from "./context.js";
+import { snapshotDigestCachePath } from "./digest-cache.js";
 import type { ReconcileInput } from "./options.js";
 import { eventBatchEvidencePath, reconcile, SPRITE_SERVICE_UNAVAILABLE_MESSAGE } from "./reconcile.js";
 import {
@@ -23,6 +25,7 @@ import {
   ReconciledStateSchema,
   ReconcileTelemetryRowSchema,
   SequenceStateSchema,
+  SnapshotDigestCacheSchema,
   TransportHealthSchema,
 } from "./schemas.js";
 import { ReconcileStepError } from "./steps.js";
@@ -172,12 +175,30 @@ describe("reconcile: success on the local transport", () => {
       repoPath: repo.root,
     });
 
-    // Q13-9: evidence paths name persistent files holding exactly what was projected.
+    // Q13-9: the snapshot evidence names a persistent file holding exactly what was projected;
+    // the batch is not copied (eventsFile null, no dangling path): it is lines
+    // cursorOffsetBefore+1 … cursorOffsetAfter of events.jsonl, as recorded in the telemetry row.
     expect(parsed.evidence.snapshotFile).toBe(path.join(o.dir, "snapshot.json"));
     expect(readJson(parsed.evidence.snapshotFile)).toMatchObject({
       envelopeType: "loop_run_snapshot",
       traceId: "tr-1",
     });
+    expect(parsed.evidence.eventsFile).toBeNull();
+    expect(fs.existsSync(eventBatchEvidencePath(repo.root, LOOP))).toBe(false);
+    const { cursorOffsetBefore, cursorOffsetAfter } = rows[0] as { [key: string]: number };
+    const batchLines = readJsonl(runtimePaths(repo.root, LOOP).events).slice(
+      cursorOffsetBefore,
+      cursorOffsetAfter,
+    );
+    expect(batchLines.map((event) => event["event"])).toEqual(["loop_start", "iteration_start"]);
+    expect(parsed.evidence.lastEventEnvelope).toMatchObject({ event: { raw: batchLines[1] } });
+    expect(fs.readdirSync(o.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("ctx.persistEventBatch: true keeps the batch as <ops>/events-batch.ndjson (Q13-9 opt-in)", async () => {
+    twoEventLoop();
+    const result = await reconcile(input(), context(new TestClock(NOW), { persistEventBatch: true }));
+    const parsed = ReconciledStateSchema.parse(result.document);
     expect(parsed.evidence.eventsFile).toBe(eventBatchEvidencePath(repo.root, LOOP));
     const batch = readJsonl(parsed.evidence.eventsFile as string);
     expect(batch.map((envelope) => (envelope["event"] as JsonObject)["name"])).toEqual([
@@ -185,7 +206,13 @@ describe("reconcile: success on the local transport", () => {
       "iteration_start",
     ]);
     expect(batch[1]).toEqual(parsed.evidence.lastEventEnvelope);
-    expect(fs.readdirSync(o.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    // An idle cycle replaces it with the (empty) batch of that cycle.
+    await reconcile(input({ traceId: "tr-2" }), context(new TestClock(NOW), { persistEventBatch: true }));
+    expect(fs.readFileSync(eventBatchEvidencePath(repo.root, LOOP), "utf8")).toBe("");
+    // Back to the default: the state no longer names it.
+    const plain = await reconcile(input({ traceId: "tr-3" }), context(new TestClock(NOW)));
+    expect(ReconciledStateSchema.parse(plain.document).evidence.eventsFile).toBeNull();
+    expect(fs.readdirSync(files().dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 
   it("a second cycle without new events ingests nothing and keeps the baseline (spec 13 §12)", async () => {
@@ -216,7 +243,7 @@ describe("reconcile: success on the local transport", () => {
       last: null,
     });
     expect(state.trace.reconcileTraceId).toBe("tr-2");
-    expect(readJsonl(eventBatchEvidencePath(repo.root, LOOP))).toEqual([]);
+    expect(state.evidence.eventsFile).toBeNull();
     // New events after an idle cycle are checked against the carried baseline (Q13-4): no drift.
     repo.loop(LOOP).appendEvent("role_start", { role: "planner" });
     const third = await reconcile(input({ traceId: "tr-3" }), context(new TestClock("2026-02-22T12:00:20Z")));
@@ -313,8 +340,11 @@ describe("reconcile: a large batch is streamed", () => {
     });
 
     // Replay of the whole (unchanged) log: one batch of 3000 envelopes, written through the
-    // evidence file in several buffered chunks.
-    const replay = await run({ fromStart: true }, "s-4");
+    // opt-in evidence file in several buffered chunks.
+    const replay = await reconcile(
+      { repo: tmp.path, loop: loop.loopId, traceId: "s-4", fromStart: true },
+      context(clock, { persistEventBatch: true }),
+    );
     const evidence = readJsonl(eventBatchEvidencePath(tmp.path, loop.loopId));
     expect(evidence).toHaveLength(3000);
     expect(evidence.map((envelope) => (envelope["sequence"] as JsonObject)["value"])).toEqual(
@@ -618,7 +648,10 @@ describe("reconcile: ingest and projection failures (spec 13 §4.1, §11)", () =
     const blocker = path.join(tmp.path, "not-a-dir");
     fs.writeFileSync(blocker, "x");
     const badStateFile = path.join(blocker, "state.json");
-    const result = await reconcile(input({ stateFile: badStateFile }), context(new TestClock(NOW)));
+    const result = await reconcile(
+      input({ stateFile: badStateFile }),
+      context(new TestClock(NOW), { persistEventBatch: true }),
+    );
     const o = files();
     expect(result.exitCode).toBe(1);
     expect(HealthDocumentSchema.parse(result.document)).toMatchObject({
@@ -790,6 +823,141 @@ describe("reconcile: replay (Q13-4, Q13-11)", () => {
       sequence: { status: "ordering_drift_detected", driftActive: true },
     });
     EscalationRowSchema.parse(ordering);
+  });
+});
+
+describe("reconcile: snapshot digest cache (<ops>/snapshot-digest-cache.json)", () => {
+  /** Runtime JSON files written "now" are too recent to cache; move their mtimes an hour back. */
+  let agedMtimeS = Math.floor(Date.now() / 1000) - 3600;
+  function ageRuntimeFiles() {
+    const paths = runtimePaths(repo.root, LOOP);
+    agedMtimeS += 1;
+    for (const file of [paths.state, paths.activeRun, paths.approval, paths.runSummary, paths.heartbeat]) {
+      if (fs.existsSync(file) && fs.statSync(file).mtimeMs > Date.now() - 60_000) {
+        fs.utimesSync(file, agedMtimeS, agedMtimeS);
+      }
+    }
+  }
+
+  /** The cycle's snapshot (evidence.snapshotFile) equals a plain, uncached snapshot of the same files. */
+  async function expectSnapshotAsWithoutCache(clock: TestClock, traceId: string) {
+    const kept = readJson(path.join(files().dir, "snapshot.json"));
+    const plain = await loopRunSnapshot({ repo: repo.root, loop: LOOP, traceId }, { clock });
+    const { emittedAt: _a, ...keptRest } = kept;
+    const { emittedAt: _b, ...plainRest } = plain;
+    expect(JSON.stringify(keptRest)).toBe(JSON.stringify(plainRest));
+  }
+
+  it("is written under <ops>/, resumed across cycles, and gives the snapshot it would without it", async () => {
+    const loop = repo.scenario("running", LOOP, { iterations: 2, heartbeat: true });
+    ageRuntimeFiles();
+    const clock = new TestClock(NOW);
+    const cacheFile = snapshotDigestCachePath(repo.root, LOOP);
+    expect(cacheFile).toBe(path.join(files().dir, "snapshot-digest-cache.json"));
+
+    expect((await reconcile(input(), context(clock))).exitCode).toBe(0);
+    await expectSnapshotAsWithoutCache(clock, "tr-1");
+    const first = SnapshotDigestCacheSchema.parse(readJson(cacheFile));
+    const events = runtimePaths(repo.root, LOOP).events;
+    expect(first.events).toMatchObject({
+      hashedBytes: fs.statSync(events).size,
+      lineCount: loop.readEvents().length,
+    });
+    expect(first.files.runSummary).not.toBeNull();
+    expect(first.files.state).not.toBeNull();
+
+    // An idle cycle changes nothing: the file is not rewritten.
+    const before = fs.statSync(cacheFile);
+    await reconcile(input({ traceId: "tr-2" }), context(clock));
+    expect(fs.statSync(cacheFile).ino).toBe(before.ino);
+
+    // New events (and a replaced run-summary / rewritten state): the entry moves on.
+    for (let round = 3; round <= 5; round += 1) {
+      loop.iteration();
+      if (round !== 4) ageRuntimeFiles();
+      clock.advance(10);
+      expect((await reconcile(input({ traceId: `tr-${round}` }), context(clock))).exitCode).toBe(0);
+      await expectSnapshotAsWithoutCache(clock, `tr-${round}`);
+    }
+    const last = SnapshotDigestCacheSchema.parse(readJson(cacheFile));
+    expect(last.events).toMatchObject({
+      hashedBytes: fs.statSync(events).size,
+      lineCount: loop.readEvents().length,
+    });
+    expect(last.files.runSummary?.ino).toBe(fs.statSync(runtimePaths(repo.root, LOOP).runSummary).ino);
+    expect(fs.readdirSync(files().dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("a corrupt, foreign or unreadable cache file is an empty cache, never an error", async () => {
+    const loop = repo.scenario("running", LOOP, { iterations: 1 });
+    ageRuntimeFiles();
+    const clock = new TestClock(NOW);
+    const cacheFile = snapshotDigestCachePath(repo.root, LOOP);
+    await reconcile(input(), context(clock));
+    const valid = readJson(cacheFile);
+    const corrupt = [
+      "",
+      "{",
+      "[]",
+      "null",
+      JSON.stringify({ ...valid, schemaVersion: "v2" }),
+      JSON.stringify({ ...valid, events: { ...(valid["events"] as JsonObject), state: "%%%" } }),
+      JSON.stringify({ ...valid, extra: true }),
+    ];
+    for (const [index, text] of corrupt.entries()) {
+      loop.appendEvent("role_start", { role: "planner" });
+      fs.writeFileSync(cacheFile, text);
+      clock.advance(10);
+      const result = await reconcile(input({ traceId: `c-${index}` }), context(clock));
+      expect(result.exitCode, text).toBe(0);
+      expect(telemetry().at(-1)).toMatchObject({ status: "success", eventsIngested: 1 });
+      await expectSnapshotAsWithoutCache(clock, `c-${index}`);
+      expect(SnapshotDigestCacheSchema.safeParse(readJson(cacheFile)).success).toBe(true);
+    }
+    // A directory where the file should be: read as empty, the write fails → warning, cycle succeeds.
+    fs.rmSync(cacheFile);
+    fs.mkdirSync(cacheFile);
+    const warnings: string[] = [];
+    loop.appendEvent("role_end", { role: "planner" });
+    const result = await reconcile(
+      input({ traceId: "c-dir" }),
+      context(clock, { warn: (message) => warnings.push(message) }),
+    );
+    expect(result.exitCode).toBe(0);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^snapshot digest cache not saved \(reconcile continues\): /),
+    ]);
+    expect(fs.readdirSync(files().dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("events.jsonl replaced by a shorter log: the cache does not resume, the snapshot is right", async () => {
+    repo.scenario("running", LOOP, { iterations: 3 });
+    const clock = new TestClock(NOW);
+    await reconcile(input(), context(clock));
+    const events = runtimePaths(repo.root, LOOP).events;
+    const lines = fs.readFileSync(events, "utf8").split("\n").slice(0, 5).join("\n");
+    const temp = `${events}.new`;
+    fs.writeFileSync(temp, `${lines}\n`);
+    fs.renameSync(temp, events);
+    // The cursor now exceeds the log: events_unavailable, but the snapshot itself is current.
+    await reconcile(input({ traceId: "r-1" }), context(clock));
+    const result = await reconcile(input({ traceId: "r-2", fromStart: true }), context(clock));
+    expect(result.exitCode).toBe(0);
+    await expectSnapshotAsWithoutCache(clock, "r-2");
+    expect(
+      SnapshotDigestCacheSchema.parse(readJson(snapshotDigestCachePath(repo.root, LOOP))).events,
+    ).toMatchObject({
+      lineCount: 5,
+      ino: fs.statSync(events).ino,
+    });
+  });
+
+  it("ctx.snapshotDigestCache: false reads everything in full and writes no cache file", async () => {
+    twoEventLoop();
+    const result = await reconcile(input(), context(new TestClock(NOW), { snapshotDigestCache: false }));
+    expect(result.exitCode).toBe(0);
+    expect(fs.existsSync(snapshotDigestCachePath(repo.root, LOOP))).toBe(false);
+    await expectSnapshotAsWithoutCache(new TestClock(NOW), "tr-1");
   });
 });
 

@@ -11,11 +11,14 @@
  * - Q13-6 the profile-drift step is best effort: a failure is reported through `ctx.warn` and the
  *   cycle completes (no drift merge, no drift escalation).
  * - Q13-7 `eventsIngested` counts only a batch that was fully ingested (0 on `events_unavailable`).
- * - Q13-9 `evidence.snapshotFile` / `evidence.eventsFile` name persistent files under `<ops>/`
- *   (`snapshot.json`, `events-batch.ndjson`), replaced each successful cycle.
+ * - Q13-9 `evidence.snapshotFile` names a persistent file under `<ops>/` (`snapshot.json`),
+ *   replaced each successful cycle. `evidence.eventsFile` is null: the batch is not copied (it is
+ *   lines `cursorOffsetBefore+1 … cursorOffsetAfter` of events.jsonl, both in the telemetry row),
+ *   unless `ctx.persistEventBatch` asks for `<ops>/events-batch.ndjson`. Never a dangling path.
  *
  * Ingestion is streamed: the batch is never held in memory (sequence diagnostics and project-state
- * need only counts, first/last values and the last envelope).
+ * need only counts, first/last values and the last envelope). The snapshot keeps its digests in
+ * `<ops>/snapshot-digest-cache.json` (digest-cache.ts), so a cycle costs O(new events), not O(log).
  */
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
@@ -47,6 +50,12 @@ import {
 import { commitLifecycleState, generatedSnapshotPath } from "../project-state.js";
 import type { LifecycleProjection } from "../schemas.js";
 import type { ReconcileContext } from "./context.js";
+import {
+  formatSnapshotDigestCache,
+  readSnapshotDigestCache,
+  snapshotDigestCachePath,
+  writeSnapshotDigestCache,
+} from "./digest-cache.js";
 import {
   divergenceDetected,
   divergenceEscalation,
@@ -91,7 +100,10 @@ export interface ReconcileResult {
 
 export const SPRITE_SERVICE_UNAVAILABLE_MESSAGE = "--transport sprite_service is not available yet";
 
-/** Where the last successfully projected batch is kept (Q13-9): `evidence.eventsFile`. */
+/**
+ * Where the last successfully projected batch is kept when `ctx.persistEventBatch` is true
+ * (Q13-9 opt-in): `evidence.eventsFile`.
+ */
 export function eventBatchEvidencePath(repoPath: string, loopId: string): string {
   return path.join(path.dirname(generatedSnapshotPath(repoPath, loopId)), "events-batch.ndjson");
 }
@@ -187,10 +199,10 @@ async function ingestLocal(
   };
   const { repoPath, loopId, traceId } = options;
 
-  // §4.1 step 1: snapshot.
+  // §4.1 step 1: snapshot, with the digests kept from the previous cycles (O(new bytes)).
   let snapshot: LoopRunSnapshot;
   try {
-    snapshot = await loopRunSnapshot({ repo: repoPath, loop: loopId, traceId }, transportCtx);
+    snapshot = await snapshotWithDigestCache(options, ctx, transportCtx);
   } catch (error) {
     return {
       ok: false,
@@ -201,7 +213,7 @@ async function ingestLocal(
   }
 
   // §4.1 step 2: poll, streamed. The new cursor is returned, not written (Q13-3).
-  const persist = ctx.persistEventBatch ?? true;
+  const persist = ctx.persistEventBatch ?? false;
   const evidencePath = eventBatchEvidencePath(repoPath, loopId);
   const writer = persist
     ? await BatchEvidenceWriter.open(
@@ -292,6 +304,35 @@ async function ingestLocal(
   if (writer !== null) await writer.commit(evidencePath);
   await writePollCursor(batch.cursorFile, batch.cursor);
   return { ok: true, snapshot, projection, sequence: tracker.summary(), eventsIngested: count };
+}
+
+/**
+ * The cycle's snapshot. Unless `ctx.snapshotDigestCache` is false, the digest cache is read from
+ * `<ops>/snapshot-digest-cache.json` (anything invalid → empty), passed to the snapshot, and written
+ * back when the snapshot changed it, also when the snapshot failed (its entries describe the files
+ * as they were read). A failure to write the cache is only a warning: it costs the next cycle a
+ * full read.
+ */
+async function snapshotWithDigestCache(
+  options: ReconcileOptions,
+  ctx: ReconcileContext,
+  transportCtx: TransportContext,
+): Promise<LoopRunSnapshot> {
+  const input = { repo: options.repoPath, loop: options.loopId, traceId: options.traceId };
+  if (ctx.snapshotDigestCache === false) return loopRunSnapshot(input, transportCtx);
+  const file = snapshotDigestCachePath(options.repoPath, options.loopId);
+  const digestCache = await readSnapshotDigestCache(file);
+  const before = formatSnapshotDigestCache(digestCache);
+  try {
+    return await loopRunSnapshot(input, { ...transportCtx, digestCache });
+  } finally {
+    const after = formatSnapshotDigestCache(digestCache);
+    if (after !== before) {
+      await writeSnapshotDigestCache(file, after).catch((error: unknown) => {
+        ctx.warn?.(`snapshot digest cache not saved (reconcile continues): ${stepErrorOutput(error)}`);
+      });
+    }
+  }
 }
 
 /** `eventLineOffset` of a cursor file: a non-negative integer (or digit string), else 0. */

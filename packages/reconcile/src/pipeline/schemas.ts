@@ -360,3 +360,56 @@ export const ReconciledStateSchema = LifecycleProjectionSchema.extend({
   tuning: TuningSchema.optional(),
 });
 export type ReconciledState = z.infer<typeof ReconciledStateSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// <ops>/snapshot-digest-cache.json (not in the spec: reconcile's cache of the snapshot's digests)
+// ---------------------------------------------------------------------------------------------------
+
+/** `{dev, ino, size, mtimeMs}` of a runtime file plus its artifact reference fields. */
+const cachedFileRefShape = {
+  dev: z.number(),
+  ino: z.number(),
+  size: NonNegativeIntSchema,
+  mtimeMs: z.number(),
+  sizeBytes: NonNegativeIntSchema,
+  lineCount: NonNegativeIntSchema,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+};
+
+/**
+ * The digest cache `loopRunSnapshot` (transport-local `SnapshotDigestCache`) reads and updates,
+ * persisted between cycles. An entry is only a shortcut: the snapshot checks it against the file
+ * before using it, and a file that does not parse with this schema is treated as an empty cache.
+ */
+export const SnapshotDigestCacheSchema = z.strictObject({
+  schemaVersion: z.literal("v1"),
+  /** Resumable SHA-256 of the append-only events.jsonl (`EventsDigestEntry`). */
+  events: z
+    .strictObject({
+      dev: z.number(),
+      ino: z.number(),
+      /** End of the last complete line hashed into `state`. */
+      hashedBytes: NonNegativeIntSchema,
+      lineCount: NonNegativeIntSchema,
+      /** base64 of the bytes just before `hashedBytes`, compared before resuming. */
+      tail: z.base64(),
+      /** base64 of hash-wasm's saved SHA-256 state. */
+      state: z.base64().min(1),
+    })
+    .nullable(),
+  /** Runtime JSON files, reused while `{dev, ino, size, mtimeMs}` is unchanged. */
+  files: z.strictObject({
+    state: z.strictObject({ ...cachedFileRefShape, document: JsonObjectSchema.nullable() }).nullable(),
+    activeRun: z.strictObject({ ...cachedFileRefShape, document: JsonObjectSchema.nullable() }).nullable(),
+    approval: z.strictObject({ ...cachedFileRefShape, document: JsonObjectSchema.nullable() }).nullable(),
+    runSummary: z
+      .strictObject({
+        ...cachedFileRefShape,
+        latestEntry: JsonObjectSchema.nullable(),
+        updatedAt: z.string().min(1).nullable(),
+      })
+      .nullable(),
+    heartbeat: z.strictObject({ ...cachedFileRefShape, document: JsonObjectSchema.nullable() }).nullable(),
+  }),
+});
+export type SnapshotDigestCacheFile = z.infer<typeof SnapshotDigestCacheSchema>;
