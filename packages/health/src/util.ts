@@ -1,13 +1,17 @@
 /** Small helpers shared by the health and tuning commands. */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { isNotFoundError, readJsonFile, resolveRepoPath, ValidationError } from "@ops/contract";
+import {
+  isJsonObject,
+  isNotFoundError,
+  type JsonObject,
+  readJsonFile,
+  resolveRepoPath,
+  ValidationError,
+} from "@ops/contract";
 
-export type JsonObject = Record<string, unknown>;
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export type { JsonObject };
+export { isJsonObject };
 
 /** `value[key]` when `value` is a JSON object, else undefined. */
 export function field(value: unknown, key: string): unknown {

@@ -3,12 +3,9 @@
  * shell/jq implementation produced for well-formed runtime data, and decide (in one place) what
  * happens with data the runtime does not write but a damaged file might contain.
  */
-import type { JsonObject } from "@ops/contract";
+import { isJsonObject } from "@ops/contract";
 
-/** A plain JSON object (not null, not an array). */
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isJsonObject };
 
 /** The value when it is a non-empty string, else null. */
 export function nonEmptyString(value: unknown): string | null {

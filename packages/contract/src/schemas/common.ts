@@ -9,5 +9,10 @@ export const NonNegativeIntSchema = z.number().int().min(0);
 export const JsonObjectSchema = z.record(z.string(), z.unknown());
 export type JsonObject = z.infer<typeof JsonObjectSchema>;
 
+/** A plain JSON object (not null, not an array): the narrowing every reader of artifacts needs. */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 export const SeveritySchema = z.enum(["info", "warning", "critical"]);
 export type Severity = z.infer<typeof SeveritySchema>;

@@ -6,11 +6,9 @@
  * (e.g. a string where a number belongs) is skipped like an absent one, so corrupt artifacts cannot
  * put wrongly typed values into the status document.
  */
-import type { JsonObject } from "@ops/contract";
+import { isJsonObject, type JsonObject } from "@ops/contract";
 
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isJsonObject };
 
 /** jq path access: `value.a.b…`; undefined as soon as a step is not an object or lacks the key. */
 export function get(value: unknown, ...keys: readonly string[]): unknown {
