@@ -149,6 +149,11 @@ describe("serviceRequest: retries", () => {
     expect(response).toMatchObject({ ok: true, status: 200, body: '{"ok":true,"n":3}', attempts: 3 });
     expect(sleeps).toEqual([1000, 2000]);
     expect(response.history.map((attempt) => attempt.code)).toEqual(["503", "429", "200"]);
+    expect(response.history.map((attempt) => [attempt.status, attempt.failure])).toEqual([
+      [503, null],
+      [429, null],
+      [200, null],
+    ]);
     expect(server.requests).toHaveLength(3);
   });
 
@@ -287,6 +292,19 @@ describe("serviceRequest: transport errors (code 000)", () => {
     );
   });
 
+  it("a port fetch refuses to use (Fetch standard blocked port, e.g. 9) is an invalid request: never sent, not retried", async () => {
+    const response = await serviceRequest({
+      baseUrl: "http://127.0.0.1:9",
+      path: "/ops/control",
+      method: "POST",
+      body: '{"idempotencyKey":"k"}',
+      retryAttempts: 3,
+      retryBackoffSeconds: 0,
+    });
+    expect(response).toMatchObject({ ok: false, code: "000", attempts: 1, transportError: "bad port" });
+    expect(response.history[0]).toMatchObject({ status: 0, failure: "invalid", retried: false });
+  });
+
   it("connection refused is retried for POST without a key too (the request was never sent)", async () => {
     const port = await closedPort();
     const response = await serviceRequest({
@@ -298,6 +316,11 @@ describe("serviceRequest: transport errors (code 000)", () => {
       retryBackoffSeconds: 0,
     });
     expect(response).toMatchObject({ code: "000", attempts: 2 });
+    // Each attempt says it was never sent (what the manager needs to call it failed, not ambiguous).
+    expect(response.history.map((attempt) => [attempt.status, attempt.failure])).toEqual([
+      [0, "not_sent"],
+      [0, "not_sent"],
+    ]);
   });
 
   it("a hung handler times out per attempt (code 000); GET is retried", async () => {
@@ -312,8 +335,10 @@ describe("serviceRequest: transport errors (code 000)", () => {
     });
     expect(response).toMatchObject({ ok: true, attempts: 2 });
     expect(response.history[0]).toMatchObject({
+      status: 0,
       code: "000",
       transportError: "request timed out after 0.3 s",
+      failure: "maybe_sent",
       retried: true,
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);

@@ -73,9 +73,13 @@ export type TransportFailureKind =
 
 export interface ServiceAttempt {
   readonly attempt: number;
+  /** HTTP status of this attempt; 0 when it got no response. */
+  readonly status: number;
   /** `"200"`, `"503"`, … or `"000"`. */
   readonly code: string;
   readonly transportError: string | null;
+  /** How an attempt without a response failed (null when it got one): was it possibly sent? */
+  readonly failure: TransportFailureKind | null;
   /** Whether another attempt followed, and after how long. */
   readonly retried: boolean;
   readonly delayMs: number;
@@ -210,6 +214,10 @@ function classify(error: unknown, timeoutSeconds: number, signal: AbortSignal | 
       message: describe(error),
     };
   }
+  if (error instanceof Error && error.cause instanceof Error && error.cause.message === "bad port") {
+    // fetch refuses the Fetch standard's blocked ports (e.g. 9, 6000) before connecting.
+    return { kind: "error", failure: "invalid", message: describe(error) };
+  }
   if (error instanceof Error && error.cause instanceof Error) {
     // A socket-level failure without an errno (e.g. "other side closed").
     return { kind: "error", failure: "maybe_sent", message: describe(error) };
@@ -261,14 +269,16 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
     last = await attemptOnce(url, input, headers, timeoutSeconds);
     const code = last.kind === "response" ? String(last.status).padStart(3, "0") : TRANSPORT_ERROR_CODE;
     const transportError = last.kind === "error" ? last.message : null;
+    const status = last.kind === "response" ? last.status : 0;
+    const failure = last.kind === "error" ? last.failure : null;
     if (last.kind === "response" && last.status >= 200 && last.status < 300) {
-      history.push({ attempt, code, transportError, retried: false, delayMs: 0 });
+      history.push({ attempt, status, code, transportError, failure, retried: false, delayMs: 0 });
       return result(input.method, url, attempt, last, history);
     }
     const again =
       attempt < attempts && retryable(last, input.method, idempotent) && input.signal?.aborted !== true;
     const delayMs = again ? Math.round(backoffSeconds * attempt * 1000) : 0;
-    history.push({ attempt, code, transportError, retried: again, delayMs });
+    history.push({ attempt, status, code, transportError, failure, retried: again, delayMs });
     if (!again) return result(input.method, url, attempt, last, history);
     if (delayMs > 0) await sleep(delayMs);
   }

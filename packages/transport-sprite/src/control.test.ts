@@ -1,8 +1,9 @@
 import fs from "node:fs";
-import { opsPaths } from "@ops/contract";
+import { opsPaths, withLock } from "@ops/contract";
 import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ControlRunArgs, ControlRunResult } from "./control.js";
+import type { AccessLogEntry } from "./handler.js";
 import { deferred, fixedClock, type Running, rawRequest, serveHandler } from "./test-helpers.js";
 
 const clock = fixedClock("2026-02-22T11:00:06Z");
@@ -520,5 +521,264 @@ describe("POST /ops/control: idempotency (spec 16 §3.4 steps 1 and 4, Q16-3, Q1
     expect(running.handler.inFlight).toBe(0);
     expect(Object.keys(JSON.parse(fs.readFileSync(storeFile(), "utf8")) as object)).toEqual(["idem-drain"]);
     expect((await pending).status).toBe(200);
+  });
+});
+
+describe("POST /ops/control: pending entries (crash safety)", () => {
+  const pendingEntry = (extra: Record<string, unknown> = {}) => ({
+    status: "pending",
+    request: { loopId: "demo-loop", intent: "cancel" },
+    startedAt: "2026-02-22T10:59:00Z",
+    pid: 4242,
+    by: "alice",
+    traceId: "trace-crashed",
+    ...extra,
+  });
+
+  function readStoreJson(loop = "demo-loop"): Record<string, Record<string, unknown>> {
+    return JSON.parse(fs.readFileSync(storeFile(loop), "utf8")) as Record<string, Record<string, unknown>>;
+  }
+
+  function seedStore(content: Record<string, unknown>): void {
+    fs.mkdirSync(opsPaths(repo.root, "demo-loop").dir, { recursive: true });
+    fs.writeFileSync(storeFile(), JSON.stringify(content));
+  }
+
+  it("a pending entry (request fingerprint, startedAt, pid) is stored before control runs, then replaced by the answer", async () => {
+    const seen: unknown[] = [];
+    await start(async (args) => {
+      seen.push(readStoreJson()["idem-p"]);
+      return {
+        exitCode: 0,
+        stdout: `${JSON.stringify({ status: "confirmed", intent: args.intent })}\n`,
+        stderr: "",
+      };
+    });
+    const response = await post(
+      { loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-p", by: "alice" },
+      { "x-trace-id": "tp-1" },
+    );
+    expect(response.status).toBe(200);
+    expect(seen).toEqual([
+      {
+        status: "pending",
+        request: { loopId: "demo-loop", intent: "cancel" },
+        startedAt: "2026-02-22T11:00:06Z",
+        pid: process.pid,
+        by: "alice",
+        traceId: "tp-1",
+      },
+    ]);
+    // The spec's shape for a completed entry (plus the fingerprint): no trace of the pending one.
+    expect(readStoreJson()).toEqual({
+      "idem-p": { ...response.json, request: { loopId: "demo-loop", intent: "cancel" } },
+    });
+  });
+
+  it("a pending entry left by a killed service answers 409 ambiguous (exit 2) and never runs control", async () => {
+    const control = countingControl();
+    const log: AccessLogEntry[] = [];
+    service = await serveHandler({
+      repo: repo.root,
+      runControl: control.run,
+      clock,
+      env: {},
+      log: (entry) => log.push(entry),
+    });
+    seedStore({ "idem-crashed": pendingEntry(), other: { ok: true, exitCode: 0, replayed: false } });
+    const body = {
+      loopId: "demo-loop",
+      intent: "cancel",
+      idempotencyKey: "idem-crashed",
+      traceId: "retry-1",
+    };
+    const first = await post(body);
+    expect(first.status).toBe(409);
+    expect(Object.keys(first.json)).toEqual(["ok", "exitCode", "result", "stderr", "replayed", "traceId"]);
+    expect(first.json).toEqual({
+      ok: false,
+      exitCode: 2,
+      result: {
+        loopId: "demo-loop",
+        intent: "cancel",
+        status: "ambiguous",
+        reason: "idempotency_key_pending",
+        idempotencyKey: "idem-crashed",
+        pendingSince: "2026-02-22T10:59:00Z",
+        confirmed: false,
+        traceId: "trace-crashed",
+      },
+      stderr:
+        'error: idempotency key "idem-crashed" is pending: an earlier request with it started control at 2026-02-22T10:59:00Z by service pid 4242 and has no recorded answer (the service was stopped during it, or could not record the answer), so the runtime command may have run; control is not run again and the outcome is unknown. Check the loop (ops-manager confirm-intent / status), then use a new idempotency key.',
+      replayed: true,
+      traceId: "retry-1",
+    });
+    // Again, and concurrently: always the same answer; nothing runs; the entry stays pending.
+    const again = await Promise.all([post(body), post(body), post(body)]);
+    expect(again.map((response) => response.status)).toEqual([409, 409, 409]);
+    expect(again.every((response) => response.text === first.text)).toBe(true);
+    // Without a trace id of its own, the answer carries the pending request's.
+    expect((await post({ ...body, traceId: undefined })).json["traceId"]).toBe("trace-crashed");
+    expect(control.calls).toHaveLength(0);
+    expect(readStoreJson()["idem-crashed"]).toEqual(pendingEntry());
+    expect(log[0]).toMatchObject({ status: 409, replayed: true, idempotencyPending: true });
+    expect(log[0]).not.toHaveProperty("errorCode");
+    // Another intent with the pending key is a conflict, as for answered keys.
+    const other = await post({ ...body, intent: "approve" });
+    expect(other).toMatchObject({ status: 409, json: { error: { code: "idempotency_conflict" } } });
+    // A new key runs normally.
+    expect((await post({ ...body, idempotencyKey: "idem-new" })).status).toBe(200);
+    expect(control.calls).toHaveLength(1);
+  });
+
+  it("a pending entry without startedAt/pid (hand-edited) still answers ambiguous", async () => {
+    const control = countingControl();
+    await start(control.run);
+    seedStore({ k: { status: "pending" } });
+    const response = await post({ loopId: "demo-loop", intent: "reject", idempotencyKey: "k" });
+    expect(response.status).toBe(409);
+    expect(response.json["result"]).toEqual({
+      loopId: "demo-loop",
+      intent: "reject",
+      status: "ambiguous",
+      reason: "idempotency_key_pending",
+      idempotencyKey: "k",
+      confirmed: false,
+    });
+    expect(String(response.json["stderr"])).toContain("started control and has no recorded answer");
+    expect(control.calls).toHaveLength(0);
+  });
+
+  it("concurrent requests with one key in one process: one execution, the same answer — never the pending one", async () => {
+    const gate = deferred();
+    const control = countingControl();
+    await start(async (args) => {
+      await gate.promise;
+      return control.run(args);
+    });
+    // A second handler in the same process (another server on the same repo) shares the run too.
+    const second = await serveHandler({ repo: repo.root, runControl: control.run, clock, env: {} });
+    try {
+      const body = { loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-c1", traceId: "c1" };
+      const early = Array.from({ length: 5 }, () => post(body));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The pending entry is on disk while control runs…
+      expect(readStoreJson()["idem-c1"]).toMatchObject({ status: "pending" });
+      // …and requests arriving now (on either handler) join the run instead of answering ambiguous.
+      const late = [
+        ...Array.from({ length: 5 }, () => post(body)),
+        fetch(`${second.url}/ops/control`, { method: "POST", body: JSON.stringify(body) }).then(
+          async (response) => ({ status: response.status, text: await response.text() }),
+        ),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      gate.resolve();
+      const responses = await Promise.all([...early, ...late]);
+      expect(control.calls).toHaveLength(1);
+      for (const response of responses) {
+        expect(response.status).toBe(200);
+        expect(response.text).toBe(responses[0]?.text);
+      }
+      expect(JSON.parse(responses[0]?.text ?? "{}")).toMatchObject({ ok: true, replayed: false });
+      expect(readStoreJson()["idem-c1"]).toMatchObject({ ok: true, request: { intent: "cancel" } });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("a key claimed by another process while the request queued is not run (claim re-checks under the lock)", async () => {
+    const gate = deferred();
+    const calls: string[] = [];
+    await start(async (args) => {
+      calls.push(args.intent);
+      if (calls.length === 1) await gate.promise;
+      return { exitCode: 0, stdout: "{}\n", stderr: "" };
+    });
+    // Request A (key a) runs; request B (key b) waits behind it (one control per loop).
+    const a = post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "a" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const b = post({ loopId: "demo-loop", intent: "approve", idempotencyKey: "b" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Meanwhile another service process claims b (and dies).
+    const store = readStoreJson();
+    store["b"] = { ...pendingEntry(), request: { loopId: "demo-loop", intent: "approve" } };
+    fs.writeFileSync(storeFile(), JSON.stringify(store));
+    gate.resolve();
+    expect((await a).status).toBe(200);
+    const answer = await b;
+    expect(answer.status).toBe(409);
+    expect(answer.json).toMatchObject({ exitCode: 2, result: { status: "ambiguous" } });
+    expect(calls).toEqual(["cancel"]);
+    expect(Object.keys(readStoreJson()).sort()).toEqual(["a", "b"]);
+  });
+
+  it("if the key cannot be claimed, control does not run: 503 idempotency_store_unavailable", async () => {
+    const control = countingControl();
+    const log: AccessLogEntry[] = [];
+    service = await serveHandler({
+      repo: repo.root,
+      runControl: control.run,
+      clock,
+      env: {},
+      lockOptions: { timeoutMs: 200 },
+      log: (entry) => log.push(entry),
+    });
+    const held = deferred();
+    const holding = withLock(opsPaths(repo.root, "demo-loop").lock, () => held.promise);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const response = await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-locked" });
+    held.resolve();
+    await holding;
+    expect(response.status).toBe(503);
+    expect(response.json).toMatchObject({ ok: false, error: { code: "idempotency_store_unavailable" } });
+    expect(String((response.json["error"] as { message: string }).message)).toMatch(
+      /^cannot record idempotency key "idem-locked" before running control \(timed out after 200 ms .*\); nothing was run$/,
+    );
+    expect(control.calls).toHaveLength(0);
+    expect(fs.existsSync(storeFile())).toBe(false);
+    expect(log[0]).toMatchObject({ status: 503, errorCode: "idempotency_store_unavailable" });
+    expect(log[0]?.storeError).toMatch(/timed out/);
+    // Once the store is available the key runs (it was never claimed).
+    expect(
+      (await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-locked" })).status,
+    ).toBe(200);
+    expect(control.calls).toHaveLength(1);
+  });
+
+  it("if the answer cannot be stored, the key stays pending: the caller gets the answer, a retry gets ambiguous", async () => {
+    const control = countingControl();
+    const lock = opsPaths(repo.root, "demo-loop").lock;
+    let holding: Promise<unknown> = Promise.resolve();
+    const release = deferred();
+    const log: AccessLogEntry[] = [];
+    service = await serveHandler({
+      repo: repo.root,
+      clock,
+      env: {},
+      lockOptions: { timeoutMs: 200 },
+      log: (entry) => log.push(entry),
+      runControl: async (args) => {
+        // Something else holds the loop lock from now until after the final write gave up.
+        const taken = deferred();
+        holding = withLock(lock, () => {
+          taken.resolve();
+          return release.promise;
+        });
+        await taken.promise;
+        return control.run(args);
+      },
+    });
+    const body = { loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-unstored" };
+    const first = await post(body);
+    release.resolve();
+    await holding;
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ ok: true, replayed: false });
+    expect(log[0]?.storeError).toMatch(/timed out/);
+    expect(readStoreJson()["idem-unstored"]).toMatchObject({ status: "pending" });
+    const retry = await post(body);
+    expect(retry.status).toBe(409);
+    expect(retry.json).toMatchObject({ exitCode: 2, result: { reason: "idempotency_key_pending" } });
+    expect(control.calls).toHaveLength(1);
   });
 });

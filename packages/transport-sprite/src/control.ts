@@ -8,16 +8,33 @@
  * - Q16-4: the store is rewritten under the loop lock, and control runs one at a time per loop in
  *   this process; concurrent requests with one key share a single execution (every caller gets the
  *   same answer).
+ * - Crash safety: a key is claimed with a durable `pending` entry before control runs, and a pending
+ *   entry that no run of this process owns answers ambiguous (409, exit 2) instead of running
+ *   control again — so the runtime command runs at most once per key, even across a killed service
+ *   (see ControlService and idempotency.ts).
  * - Q16-5: `noConfirm` must be a JSON boolean (`"false"` is rejected, not "truthy").
  * - Q15-1: optional `timeoutSeconds` / `intervalSeconds` are forwarded to control, so a client can
  *   size its own timeout above the confirmation timeout.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { assertValidLoopId, errorMessage, opsPaths, type WithLockOptions } from "@ops/contract";
+import {
+  assertValidLoopId,
+  type Clock,
+  errorMessage,
+  nowTimestamp,
+  opsPaths,
+  systemClock,
+  type WithLockOptions,
+} from "@ops/contract";
 import { errorBody, HttpError } from "./http.js";
 import {
   type ControlFingerprint,
+  claimIdempotencyKey,
   fingerprintConflicts,
+  type IdempotencyClaim,
+  isPendingEntry,
+  PENDING_STATUS,
+  type PendingEntry,
   readIdempotencyStore,
   storedFingerprint,
   storeIdempotentResponse,
@@ -208,7 +225,9 @@ export interface ControlOutcome {
   readonly status: number;
   readonly body: Record<string, unknown>;
   readonly replayed: boolean;
-  /** Set when the response could not be recorded under its idempotency key. */
+  /** The key had a pending entry: answered ambiguous without running control. */
+  readonly pending?: boolean;
+  /** Set when the idempotency store could not be read or written. */
   readonly storeError?: string;
 }
 
@@ -237,37 +256,60 @@ class KeyedMutex {
   }
 }
 
+/**
+ * Keyed control runs in flight in **this process** (every handler), by store file and key. A
+ * request whose key is here joins that run; a pending entry whose key is not here belongs to a run
+ * that ended without an answer (a killed service, a failed final write) or to another process.
+ */
+const runningKeys = new Map<string, Promise<KeyedJob>>();
+
+/** `result.reason` of the answer to a key with a pending entry (the manager recognises it). */
+export const PENDING_KEY_REASON = "idempotency_key_pending";
+
 export interface ControlServiceOptions {
   readonly repo: string;
   readonly runControl: RunControl;
   readonly lockOptions?: WithLockOptions;
+  /** Clock of the pending entries' `startedAt`; default the system clock. */
+  readonly clock?: Clock;
 }
 
-/** The state behind `POST /ops/control` of one handler: in-flight keys and per-loop serialisation. */
+/**
+ * The state behind `POST /ops/control` of one handler: per-loop serialisation, and the keyed runs
+ * (shared by all handlers of the process).
+ *
+ * A request with a non-empty key: joins a run of that key in this process; else answers from the
+ * store (a completed entry replays; a pending one answers ambiguous, 409); else claims the key with
+ * a pending entry (under the loop lock, together with a re-check of the store), runs control, and
+ * replaces the pending entry with the answer. If the key cannot be claimed, control does not run
+ * (503 `idempotency_store_unavailable`): without a durable claim a crash could make it run twice.
+ */
 export class ControlService {
-  private readonly inflight = new Map<string, Promise<KeyedJob>>();
   private readonly perLoop = new KeyedMutex();
+  private readonly clock: Clock;
 
-  constructor(private readonly options: ControlServiceOptions) {}
+  constructor(private readonly options: ControlServiceOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   async handle(request: ControlRequest): Promise<ControlOutcome> {
     const fingerprint: ControlFingerprint = { loopId: request.loopId, intent: request.intent };
     const key = request.idempotencyKey;
     if (key === null) return this.perLoop.run(request.loopId, () => this.execute(request));
 
-    const slot = `${request.loopId}\u0000${key}`;
-    const pending = this.inflight.get(slot);
-    if (pending !== undefined) {
+    const slot = `${opsPaths(this.options.repo, request.loopId).serviceIdempotency}\u0000${key}`;
+    const running = runningKeys.get(slot);
+    if (running !== undefined) {
       // Same key already executing in this process: share its answer (or report the conflict).
-      const job = await pending;
+      const job = await running;
       return job.fingerprint.intent === fingerprint.intent && job.fingerprint.loopId === fingerprint.loopId
         ? job.outcome
         : conflict(key, job.fingerprint);
     }
     const job = this.executeKeyed(request, key, fingerprint);
-    this.inflight.set(slot, job);
+    runningKeys.set(slot, job);
     const forget = () => {
-      if (this.inflight.get(slot) === job) this.inflight.delete(slot);
+      if (runningKeys.get(slot) === job) runningKeys.delete(slot);
     };
     void job.then(forget, forget);
     return (await job).outcome;
@@ -279,12 +321,39 @@ export class ControlService {
     fingerprint: ControlFingerprint,
   ): Promise<KeyedJob> {
     const paths = opsPaths(this.options.repo, request.loopId);
-    const stored = await this.replay(paths.serviceIdempotency, key, request, fingerprint);
-    if (stored !== null) return { fingerprint, outcome: stored };
+    let stored: unknown;
+    try {
+      stored = (await readIdempotencyStore(paths.serviceIdempotency)).get(key);
+    } catch (error) {
+      return { fingerprint, outcome: storeUnavailable(key, error) };
+    }
+    if (isPlainObject(stored))
+      return { fingerprint, outcome: storedAnswer(stored, key, request, fingerprint) };
     return this.perLoop.run(request.loopId, async () => {
-      // Another process may have answered this key while we queued.
-      const again = await this.replay(paths.serviceIdempotency, key, request, fingerprint);
-      if (again !== null) return { fingerprint, outcome: again };
+      const pending: PendingEntry = {
+        status: PENDING_STATUS,
+        request: fingerprint,
+        startedAt: nowTimestamp(this.clock),
+        pid: process.pid,
+        by: request.by,
+        ...(request.traceId === null ? {} : { traceId: request.traceId }),
+      };
+      let claim: IdempotencyClaim;
+      try {
+        claim = await claimIdempotencyKey(
+          paths.serviceIdempotency,
+          paths.lock,
+          key,
+          pending,
+          this.options.lockOptions,
+        );
+      } catch (error) {
+        return { fingerprint, outcome: storeUnavailable(key, error) };
+      }
+      // Answered or claimed by another process while we queued.
+      if (!claim.claimed) {
+        return { fingerprint, outcome: storedAnswer(claim.existing, key, request, fingerprint) };
+      }
       const outcome = await this.execute(request);
       try {
         await storeIdempotentResponse(
@@ -296,34 +365,11 @@ export class ControlService {
         );
         return { fingerprint, outcome };
       } catch (error) {
-        // Control ran: its answer is more useful to the caller than the storage failure.
+        // Control ran: its answer is more useful to the caller than the storage failure. The
+        // pending entry stays, so later requests with this key answer ambiguous (never run again).
         return { fingerprint, outcome: { ...outcome, storeError: errorMessage(error) } };
       }
     });
-  }
-
-  /** Step 1: the stored answer for `key` (replayed), a conflict, or null when there is none. */
-  private async replay(
-    file: string,
-    key: string,
-    request: ControlRequest,
-    fingerprint: ControlFingerprint,
-  ): Promise<ControlOutcome | null> {
-    const store = await readIdempotencyStore(file);
-    const stored = store.get(key);
-    if (!isPlainObject(stored)) return null;
-    if (fingerprintConflicts(stored, fingerprint)) return conflict(key, storedFingerprint(stored));
-    const body: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(stored)) if (name !== "request") body[name] = value;
-    body["replayed"] = true;
-    const storedTrace = stored["traceId"];
-    if (
-      (storedTrace === undefined || storedTrace === null || storedTrace === "") &&
-      request.traceId !== null
-    ) {
-      body["traceId"] = request.traceId;
-    }
-    return { status: 200, body, replayed: true };
   }
 
   /** Steps 2–3: run control once and build the response. */
@@ -337,6 +383,89 @@ export class ControlService {
     const body = controlResponse(run, request.traceId);
     return { status: controlHttpStatus(body["exitCode"] as number), body, replayed: false };
   }
+}
+
+/**
+ * The answer for a key that has a stored entry: a conflict when it answered another request; for a
+ * pending entry, ambiguous (409); otherwise step 1's replay (200, `replayed: true`).
+ */
+function storedAnswer(
+  stored: Record<string, unknown>,
+  key: string,
+  request: ControlRequest,
+  fingerprint: ControlFingerprint,
+): ControlOutcome {
+  if (fingerprintConflicts(stored, fingerprint)) return conflict(key, storedFingerprint(stored));
+  if (isPendingEntry(stored)) return pendingAnswer(stored, key, request);
+  const body: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(stored)) if (name !== "request") body[name] = value;
+  body["replayed"] = true;
+  const storedTrace = stored["traceId"];
+  if ((storedTrace === undefined || storedTrace === null || storedTrace === "") && request.traceId !== null) {
+    body["traceId"] = request.traceId;
+  }
+  return { status: 200, body, replayed: true };
+}
+
+/**
+ * A key with a pending entry and no run in this process: an earlier request with it started control
+ * and was never answered, so the runtime command may have run. Nothing runs; the answer is the
+ * spec's response object with exit 2 (ambiguous, HTTP 409), which the manager records `ambiguous`:
+ * `{ok:false, exitCode:2, result:{…, status:"ambiguous", reason:"idempotency_key_pending", …},
+ * stderr, replayed:true, traceId}`. `replayed: true` because, like a replay, it comes from the store
+ * and runs nothing.
+ */
+function pendingAnswer(
+  stored: Record<string, unknown>,
+  key: string,
+  request: ControlRequest,
+): ControlOutcome {
+  const startedAt = typeof stored["startedAt"] === "string" ? stored["startedAt"] : null;
+  const pid = typeof stored["pid"] === "number" ? stored["pid"] : null;
+  const storedTrace = typeof stored["traceId"] === "string" ? stored["traceId"] : null;
+  const started = [
+    startedAt === null ? null : `at ${startedAt}`,
+    pid === null ? null : `by service pid ${pid}`,
+  ]
+    .filter((part) => part !== null)
+    .join(" ");
+  const message =
+    `idempotency key ${JSON.stringify(key)} is pending: an earlier request with it started control` +
+    `${started === "" ? "" : ` ${started}`} and has no recorded answer (the service was stopped during it, or could not record the answer), so the ` +
+    "runtime command may have run; control is not run again and the outcome is unknown. Check the " +
+    "loop (ops-manager confirm-intent / status), then use a new idempotency key.";
+  const body = omitNullish({
+    ok: false,
+    exitCode: 2,
+    result: omitNullish({
+      loopId: request.loopId,
+      intent: request.intent,
+      status: "ambiguous",
+      reason: PENDING_KEY_REASON,
+      idempotencyKey: key,
+      pendingSince: startedAt,
+      confirmed: false,
+      traceId: storedTrace,
+    }),
+    stderr: `error: ${message}`,
+    replayed: true,
+    traceId: request.traceId ?? storedTrace,
+  });
+  return { status: controlHttpStatus(2), body, replayed: true, pending: true };
+}
+
+/** The key could not be claimed (store unreadable, lock timeout, write failure): nothing ran. */
+function storeUnavailable(key: string, error: unknown): ControlOutcome {
+  const reason = errorMessage(error) || "idempotency store error";
+  return {
+    status: 503,
+    body: errorBody(
+      "idempotency_store_unavailable",
+      `cannot record idempotency key ${JSON.stringify(key)} before running control (${reason}); nothing was run`,
+    ) as unknown as Record<string, unknown>,
+    replayed: false,
+    storeError: reason,
+  };
 }
 
 function conflict(key: string, previous: Partial<ControlFingerprint>): ControlOutcome {

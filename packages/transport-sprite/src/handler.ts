@@ -40,7 +40,9 @@ export interface AccessLogEntry {
   readonly errorCode?: string;
   /** Control: the answer came from the idempotency store. */
   readonly replayed?: boolean;
-  /** Control: the response could not be recorded under its idempotency key. */
+  /** Control: the key had a pending entry (an unanswered earlier run): answered ambiguous, nothing ran. */
+  readonly idempotencyPending?: boolean;
+  /** Control: the idempotency store could not be read or written (see ControlOutcome.storeError). */
   readonly storeError?: string;
 }
 
@@ -78,6 +80,7 @@ interface RequestFacts {
   traceId?: string;
   errorCode?: string;
   replayed?: boolean;
+  idempotencyPending?: boolean;
   storeError?: string;
 }
 
@@ -150,6 +153,7 @@ export function createSpriteServiceHandler(given: SpriteServiceHandlerOptions): 
   const control = new ControlService({
     repo: options.repo,
     runControl: options.runControl,
+    clock,
     ...(options.lockOptions === undefined ? {} : { lockOptions: options.lockOptions }),
   });
 
@@ -229,6 +233,7 @@ export function createSpriteServiceHandler(given: SpriteServiceHandlerOptions): 
     if (request.traceId !== null) facts.traceId = request.traceId;
     const outcome = await control.handle(request);
     if (outcome.replayed) facts.replayed = true;
+    if (outcome.pending === true) facts.idempotencyPending = true;
     if (outcome.storeError !== undefined) facts.storeError = outcome.storeError;
     const error = outcome.body["error"];
     if (outcome.body["ok"] === false && typeof error === "object" && error !== null && "code" in error) {

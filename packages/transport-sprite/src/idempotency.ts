@@ -6,6 +6,15 @@
  * Careful behaviour (Q16-3): each stored response also records the request it answered,
  * `request: {loopId, intent}`, so a reused key with a different request is a conflict instead of a
  * replay of somebody else's result. The field is stripped from replayed responses.
+ *
+ * Careful behaviour (crash safety): before control runs for a new key, the key is *claimed* with a
+ * **pending** entry `{status: "pending", request: {loopId, intent}, startedAt, pid, by?, traceId?}`
+ * (checked and written in one step under the loop lock, fsynced). When control has finished, the
+ * entry is replaced by the response object (the spec's shape, plus `request`). A pending entry that
+ * outlives its execution (the service was killed, or the final write failed) is never run again and
+ * never expires: the runtime command may have run, so the key answers "ambiguous" from then on.
+ * Completed entries never carry a top-level `status` (the spec's response object has none), so the
+ * two kinds cannot be confused.
  */
 import { readJsonFile, type WithLockOptions, withLock, writeJsonAtomic } from "@ops/contract";
 import { isPlainObject } from "./text.js";
@@ -16,6 +25,26 @@ export const IDEMPOTENCY_FILE_NAME = "service-idempotency.json";
 export interface ControlFingerprint {
   readonly loopId: string;
   readonly intent: string;
+}
+
+/** `status` of a pending entry. */
+export const PENDING_STATUS = "pending";
+
+/** A claimed key whose control run has not been answered (see the module comment). */
+export interface PendingEntry {
+  readonly status: typeof PENDING_STATUS;
+  readonly request: ControlFingerprint;
+  /** When control was about to start (timestamp). */
+  readonly startedAt: string;
+  /** The service process that claimed the key. */
+  readonly pid: number;
+  readonly by?: string;
+  readonly traceId?: string;
+}
+
+/** True for a pending entry (any object whose `status` is `"pending"`). */
+export function isPendingEntry(value: unknown): value is Record<string, unknown> & { status: "pending" } {
+  return isPlainObject(value) && value["status"] === PENDING_STATUS;
 }
 
 /** Key → stored value, in file order. A Map, so keys such as `__proto__` stay plain data. */
@@ -51,6 +80,39 @@ export async function storeIdempotentResponse(
       const store = await readIdempotencyStore(file);
       store.set(key, value);
       await writeIdempotencyStore(file, store);
+    },
+    lockOptions,
+  );
+}
+
+/** What claiming a key found. */
+export type IdempotencyClaim =
+  /** The key had no entry: `pending` is now stored (durably) under it. */
+  | { readonly claimed: true }
+  /** The key already has an entry (an answer, or another pending claim): nothing was written. */
+  | { readonly claimed: false; readonly existing: Record<string, unknown> };
+
+/**
+ * Claim `key` for one control run: under the loop lock, if the store has an object entry for `key`
+ * return it; otherwise store `pending` under `key` (atomic, fsynced rewrite). Non-object values
+ * count as no entry, as on every read. The lock is not re-entrant: never call this while holding it.
+ */
+export async function claimIdempotencyKey(
+  file: string,
+  lockPath: string,
+  key: string,
+  pending: PendingEntry,
+  lockOptions: WithLockOptions = {},
+): Promise<IdempotencyClaim> {
+  return withLock(
+    lockPath,
+    async () => {
+      const store = await readIdempotencyStore(file);
+      const existing = store.get(key);
+      if (isPlainObject(existing)) return { claimed: false, existing };
+      store.set(key, pending);
+      await writeIdempotencyStore(file, store);
+      return { claimed: true };
     },
     lockOptions,
   );

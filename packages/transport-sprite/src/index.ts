@@ -32,6 +32,7 @@ export {
   controlResponse,
   controlRunArgs,
   MAX_IDEMPOTENCY_KEY_LENGTH,
+  PENDING_KEY_REASON,
   parseControlRequest,
   type RunControl,
 } from "./control.js";
@@ -44,9 +45,14 @@ export {
 export { DEFAULT_MAX_BODY_BYTES, type ErrorBody, errorBody, HttpError, readBody, sendJson } from "./http.js";
 export {
   type ControlFingerprint,
+  claimIdempotencyKey,
   fingerprintConflicts,
   IDEMPOTENCY_FILE_NAME,
+  type IdempotencyClaim,
   type IdempotencyStore,
+  isPendingEntry,
+  PENDING_STATUS,
+  type PendingEntry,
   readIdempotencyStore,
   storedFingerprint,
   storeIdempotentResponse,

@@ -495,6 +495,7 @@ async function runServiceControl(
     confirmationStatus: reply.confirmationStatus,
     confirmationAttempted: reply.confirmationAttempted,
     replayed: reply.replayed,
+    ...(reply.attempts === undefined ? {} : { attempts: reply.attempts }),
   };
   return finish(options, outcome, startedAt, ctx);
 }

@@ -33,10 +33,13 @@ export {
 } from "./records.js";
 export * from "./schemas.js";
 export {
+  type AttemptDelivery,
+  attemptDelivery,
   confirmationStatusFor,
   defaultServiceControlClient,
   executionStatusFor,
   interpretServiceControlResponse,
+  type ServiceControlAttempt,
   type ServiceControlBody,
   type ServiceControlClient,
   type ServiceControlOutcome,

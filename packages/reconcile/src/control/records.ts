@@ -5,7 +5,7 @@
  * never held across the runtime command or the confirmation wait).
  */
 import { appendJsonl, formatTimestamp, type OpsPaths, type WithLockOptions, withLock } from "@ops/contract";
-import type { ControlIntentName, ControlTransport } from "./schemas.js";
+import type { ControlIntentName, ControlTransport, ServiceAttemptRecord } from "./schemas.js";
 import {
   type ConfirmationStatus,
   type ControlInvocation,
@@ -48,6 +48,8 @@ export interface ControlOutcome {
   readonly confirmationStatus: ConfirmationStatus;
   readonly confirmationAttempted: boolean;
   readonly replayed: boolean;
+  /** sprite_service: every attempt of the request (audit `execution.attempts`). */
+  readonly attempts?: readonly ServiceAttemptRecord[];
 }
 
 export type ControlReasonCode = "control_ambiguous" | "control_failed_command";
@@ -143,6 +145,7 @@ export function buildControlRecords(
       command: outcome.command,
       ...(outcome.commandOutput.length > 0 ? { output: outcome.commandOutput } : {}),
       replayed: outcome.replayed,
+      ...(outcome.attempts === undefined ? {} : { attempts: [...outcome.attempts] }),
     },
     confirmation: {
       attempted: outcome.confirmationAttempted,

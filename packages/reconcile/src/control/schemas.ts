@@ -90,8 +90,32 @@ export const ControlTelemetrySchema = z.strictObject({
 });
 export type ControlTelemetry = z.infer<typeof ControlTelemetrySchema>;
 
-export const ExecutionStatusSchema = z.enum(["not_started", "succeeded", "failed_command"]);
+/**
+ * Spec 15 §3.3's three values, plus `unknown` (careful addition): over the sprite service, the
+ * request may have reached the service but no answer says what control did (a timeout, a dropped
+ * connection, a 5xx; or the service's answer for a key whose earlier run was never answered).
+ */
+export const ExecutionStatusSchema = z.enum(["not_started", "succeeded", "failed_command", "unknown"]);
 export type ExecutionStatus = z.infer<typeof ExecutionStatusSchema>;
+
+/**
+ * One attempt of a sprite-service control request (audit `execution.attempts`, careful addition;
+ * nulls omitted): the HTTP `status` (0 = no response) and `code` (`"000"` for transport errors), the
+ * transport `error`, the client's `failure` kind for attempts without a response, the `delivery`
+ * verdict (`answered`, `not_delivered` — demonstrably did not run control —, `maybe_delivered`), and
+ * whether it was retried after `delayMs`.
+ */
+export const ServiceAttemptRecordSchema = z.strictObject({
+  attempt: z.number().int().min(1),
+  status: NonNegativeIntSchema,
+  code: z.string().min(1),
+  error: z.string().optional(),
+  failure: z.enum(["not_sent", "maybe_sent", "invalid", "aborted"]).optional(),
+  delivery: z.enum(["answered", "not_delivered", "maybe_delivered"]),
+  retried: z.boolean(),
+  delayMs: NonNegativeIntSchema,
+});
+export type ServiceAttemptRecord = z.infer<typeof ServiceAttemptRecordSchema>;
 
 export const ConfirmationStatusSchema = z.enum([
   "confirmed",
@@ -128,6 +152,8 @@ export const ControlInvocationSchema = z.strictObject({
     output: z.string().min(1).optional(),
     /** Service idempotent replay; for local, true only for a replayed caller-supplied key. */
     replayed: z.boolean(),
+    /** sprite_service only: every attempt of the request (careful addition). */
+    attempts: z.array(ServiceAttemptRecordSchema).optional(),
   }),
   confirmation: z.strictObject({
     attempted: z.boolean(),

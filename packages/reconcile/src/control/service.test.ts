@@ -1,4 +1,5 @@
 // control over the sprite-service transport (spec 15 §2.2, careful Q15-1..Q15-4).
+import fs from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, errorMessage, opsPaths } from "@ops/contract";
@@ -7,9 +8,13 @@ import { createSpriteServiceHandler, type RunControl } from "@ops/transport-spri
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlContext, type ControlIntentInput, controlIntent } from "./control.js";
 import {
+  attemptDelivery,
+  defaultServiceControlClient,
   interpretServiceControlResponse,
+  type ServiceControlAttempt,
   type ServiceControlClient,
   type ServiceControlRequest,
+  sendServiceControl,
   serviceMaxTimeSeconds,
 } from "./service.js";
 import { cleanupRepos, newRepo } from "./test-helpers.js";
@@ -23,7 +28,13 @@ afterEach(async () => {
 const FIXED = "2026-02-22T10:10:02Z";
 const fixedClock: Clock = { now: () => new Date(FIXED) };
 
-function stubClient(reply: { ok: boolean; status: number; body: string; error?: string | null }): {
+function stubClient(reply: {
+  ok: boolean;
+  status: number;
+  body: string;
+  error?: string | null;
+  attempts?: readonly ServiceControlAttempt[];
+}): {
   client: ServiceControlClient;
   requests: ServiceControlRequest[];
 } {
@@ -32,8 +43,33 @@ function stubClient(reply: { ok: boolean; status: number; body: string; error?: 
     requests,
     client: async (request) => {
       requests.push(request);
-      return { ok: reply.ok, status: reply.status, body: reply.body, error: reply.error ?? null };
+      return {
+        ok: reply.ok,
+        status: reply.status,
+        body: reply.body,
+        error: reply.error ?? null,
+        ...(reply.attempts === undefined ? {} : { attempts: reply.attempts }),
+      };
     },
+  };
+}
+
+/** A client attempt: an HTTP status, or (status 0) a transport failure of the given kind. */
+function attempt(
+  n: number,
+  status: number,
+  failure: ServiceControlAttempt["failure"] = null,
+  error: string | null = null,
+  retried = false,
+): ServiceControlAttempt {
+  return {
+    attempt: n,
+    status,
+    code: String(status).padStart(3, "0"),
+    error,
+    failure,
+    retried,
+    delayMs: 0,
   };
 }
 
@@ -295,6 +331,7 @@ describe("control --transport sprite_service (stub client)", () => {
       status: 0,
       body: "",
       error: "service request failed (code=000): connect ECONNREFUSED",
+      attempts: [attempt(1, 0, "not_sent", "connect ECONNREFUSED")],
     });
     const second = await controlIntent(input(repo.root), {
       clock: fixedClock,
@@ -429,6 +466,328 @@ describe("control --transport sprite_service against a real sprite-service handl
     expect(artifacts(repo.root).invocations[1]).toMatchObject({
       execution: { status: "succeeded", replayed: false },
       confirmation: { attempted: true, status: "ambiguous", exitCode: 1 },
+    });
+  });
+});
+
+describe("a failed service request: ambiguous when it may have reached the service", () => {
+  const TIMEOUT = "request timed out after 122 s";
+  const RESET = "other side closed";
+  const REFUSED = "connect ECONNREFUSED 127.0.0.1:8787";
+  const errorEnvelope = (code: string) => JSON.stringify({ ok: false, error: { code, message: code } });
+
+  it.each<[string, number, string, readonly ServiceControlAttempt[], "ambiguous" | "failed_command"]>([
+    ["timeout", 0, "", [attempt(1, 0, "maybe_sent", TIMEOUT)], "ambiguous"],
+    ["dropped connection", 0, "", [attempt(1, 0, "maybe_sent", RESET)], "ambiguous"],
+    ["aborted", 0, "", [attempt(1, 0, "aborted", "request aborted")], "ambiguous"],
+    ["500 internal_error", 500, errorEnvelope("internal_error"), [attempt(1, 500)], "ambiguous"],
+    ["502", 502, "<html>bad gateway</html>", [attempt(1, 502)], "ambiguous"],
+    ["503", 503, errorEnvelope("idempotency_store_unavailable"), [attempt(1, 503)], "ambiguous"],
+    ["504", 504, "", [attempt(1, 504)], "ambiguous"],
+    ["408", 408, "", [attempt(1, 408)], "ambiguous"],
+    [
+      "timeout, then refused (the first attempt may have been sent)",
+      0,
+      "",
+      [
+        attempt(1, 0, "maybe_sent", TIMEOUT, true),
+        attempt(2, 0, "not_sent", REFUSED, true),
+        attempt(3, 0, "not_sent", REFUSED),
+      ],
+      "ambiguous",
+    ],
+    ["refused, then 502", 502, "", [attempt(1, 0, "not_sent", REFUSED, true), attempt(2, 502)], "ambiguous"],
+    [
+      "refused on every attempt",
+      0,
+      "",
+      [
+        attempt(1, 0, "not_sent", REFUSED, true),
+        attempt(2, 0, "not_sent", REFUSED, true),
+        attempt(3, 0, "not_sent", REFUSED),
+      ],
+      "failed_command",
+    ],
+    [
+      "ENOTFOUND",
+      0,
+      "",
+      [attempt(1, 0, "not_sent", "getaddrinfo ENOTFOUND sprite.example")],
+      "failed_command",
+    ],
+    [
+      "EHOSTUNREACH",
+      0,
+      "",
+      [attempt(1, 0, "not_sent", "connect EHOSTUNREACH 10.0.0.9:8787")],
+      "failed_command",
+    ],
+    ["invalid request", 0, "", [attempt(1, 0, "invalid", "invalid header value")], "failed_command"],
+    ["400", 400, errorEnvelope("invalid_request"), [attempt(1, 400)], "failed_command"],
+    ["401", 401, errorEnvelope("unauthorized"), [attempt(1, 401)], "failed_command"],
+    ["404", 404, errorEnvelope("not_found"), [attempt(1, 404)], "failed_command"],
+    [
+      "409 idempotency_conflict",
+      409,
+      errorEnvelope("idempotency_conflict"),
+      [attempt(1, 409)],
+      "failed_command",
+    ],
+    ["413", 413, errorEnvelope("payload_too_large"), [attempt(1, 413)], "failed_command"],
+    [
+      "503 retried into a 401",
+      401,
+      errorEnvelope("unauthorized"),
+      [attempt(1, 503, null, null, true), attempt(2, 401)],
+      "ambiguous",
+    ],
+  ])("%s → %s", async (_name, status, body, attempts, expected) => {
+    const repo = newRepo();
+    const last = attempts[attempts.length - 1];
+    const error = `service request failed (method=POST url=http://sprite.example:8787/ops/control code=${last?.code}): ${body || last?.error}`;
+    const stub = stubClient({ ok: false, status, body, error, attempts });
+    const stderr: string[] = [];
+    const result = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: {},
+      serviceControlClient: stub.client,
+      stderr: (text) => stderr.push(text),
+    });
+    expect(stderr).toEqual([`error: ${error}\n`]);
+    const written = artifacts(repo.root);
+    const audited = attempts.map((a) => ({
+      attempt: a.attempt,
+      status: a.status,
+      code: a.code,
+      ...(a.error === null ? {} : { error: a.error }),
+      ...(a.failure === null ? {} : { failure: a.failure }),
+      delivery: attemptDelivery(a),
+      retried: a.retried,
+      delayMs: 0,
+    }));
+    if (expected === "ambiguous") {
+      expect(result.exitCode).toBe(2);
+      expect(result.intent).toMatchObject({ status: "ambiguous", exitCode: 2, confirmed: false });
+      expect(written.control[0]).toMatchObject({ status: "ambiguous", reasonCode: "control_ambiguous" });
+      expect(written.invocations[0]).toMatchObject({
+        execution: { status: "unknown", exitCode: 2, replayed: false, attempts: audited },
+        confirmation: { attempted: false, status: "not_attempted" },
+        outcome: { status: "ambiguous", reasonCode: "control_ambiguous" },
+      });
+      const output = String(result.intent.commandOutput).split("\n");
+      expect(output[0]).toBe(
+        "outcome unknown: POST http://sprite.example:8787/ops/control failed after it may have reached the service, so the runtime command may have run",
+      );
+      expect(output.slice(1, 1 + attempts.length)).toEqual(
+        attempts.map(
+          (a) =>
+            `attempt ${a.attempt}: code=${a.code} (${attemptDelivery(a) === "maybe_delivered" ? "may have been delivered" : "not delivered"})${a.error === null ? "" : `: ${a.error}`}`,
+        ),
+      );
+      if (body !== "") expect(result.intent.commandOutput).toContain(`last response body:\n${body}`);
+      expect(output[output.length - 1]).toMatch(/^check the loop before retrying/);
+    } else {
+      expect(result.exitCode).toBe(1);
+      expect(result.intent).toMatchObject({
+        status: "failed_command",
+        exitCode: 1,
+        commandOutput: body === "" ? error : body,
+      });
+      expect(written.control[0]).toMatchObject({ reasonCode: "control_failed_command" });
+      expect(written.invocations[0]).toMatchObject({
+        execution: { status: "failed_command", exitCode: 1, attempts: audited },
+        confirmation: { attempted: false, status: "not_attempted" },
+      });
+    }
+  });
+
+  it("without per-attempt facts, a reply without a response is ambiguous; a 4xx is failed_command", async () => {
+    const repo = newRepo();
+    const none = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: {},
+      serviceControlClient: stubClient({ ok: false, status: 0, body: "", error: "code=000" }).client,
+    });
+    expect(none).toMatchObject({ exitCode: 2, intent: { status: "ambiguous" } });
+    expect(artifacts(repo.root).invocations[0]?.["execution"]).not.toHaveProperty("attempts");
+    expect(none.intent.commandOutput).toContain("(no per-attempt facts) code=000");
+    const denied = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: {},
+      serviceControlClient: stubClient({ ok: false, status: 401, body: "", error: "code=401" }).client,
+    });
+    expect(denied).toMatchObject({ exitCode: 1, intent: { status: "failed_command" } });
+  });
+
+  it("a successful request records its attempts too (503 retried into a 200)", async () => {
+    const repo = newRepo();
+    const stub = stubClient({
+      ok: true,
+      status: 200,
+      body: '{"ok":true,"exitCode":0,"result":{"status":"confirmed","confirmed":true}}',
+      attempts: [attempt(1, 503, null, null, true), attempt(2, 200)],
+    });
+    const result = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: {},
+      serviceControlClient: stub.client,
+    });
+    expect(result.exitCode).toBe(0);
+    expect(artifacts(repo.root).invocations[0]).toMatchObject({
+      execution: {
+        status: "succeeded",
+        attempts: [
+          { attempt: 1, status: 503, code: "503", delivery: "maybe_delivered", retried: true },
+          { attempt: 2, status: 200, code: "200", delivery: "answered", retried: false },
+        ],
+      },
+    });
+  });
+});
+
+describe("a failed service request through the real client (@ops/transport-sprite serviceRequest)", () => {
+  async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  function request(baseUrl: string, maxTimeSeconds = 30): ServiceControlRequest {
+    return {
+      baseUrl,
+      token: "",
+      traceId: "ts-1",
+      body: {
+        loopId: "demo-loop",
+        intent: "cancel",
+        by: "ops-user",
+        traceId: "ts-1",
+        idempotencyKey: "idem-real",
+        noConfirm: false,
+        timeoutSeconds: 30,
+        intervalSeconds: 2,
+      },
+      retryAttempts: 3,
+      retryBackoffSeconds: 0,
+      maxTimeSeconds,
+    };
+  }
+
+  it("connection refused on every attempt → failed_command (nothing reached the service)", async () => {
+    const url = await listen(() => {});
+    const server = servers.pop();
+    await new Promise((resolve) => server?.close(resolve));
+    const outcome = await sendServiceControl(defaultServiceControlClient, request(url));
+    expect(outcome).toMatchObject({
+      status: "failed_command",
+      exitCode: 1,
+      executionStatus: "failed_command",
+    });
+    expect(outcome.attempts).toHaveLength(3);
+    expect(outcome.attempts?.every((a) => a.failure === "not_sent" && a.delivery === "not_delivered")).toBe(
+      true,
+    );
+    expect(outcome.attempts?.[0]?.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it("the service drops the connection → ambiguous; every (retried) attempt is recorded", async () => {
+    let received = 0;
+    const url = await listen((req) => {
+      received += 1;
+      req.socket.destroy();
+    });
+    const outcome = await sendServiceControl(defaultServiceControlClient, request(url));
+    expect(received).toBe(3);
+    expect(outcome).toMatchObject({ status: "ambiguous", exitCode: 2, executionStatus: "unknown" });
+    expect(outcome.attempts?.map((a) => [a.code, a.failure, a.delivery, a.retried])).toEqual([
+      ["000", "maybe_sent", "maybe_delivered", true],
+      ["000", "maybe_sent", "maybe_delivered", true],
+      ["000", "maybe_sent", "maybe_delivered", false],
+    ]);
+  });
+
+  it("a per-attempt timeout → ambiguous", async () => {
+    const url = await listen(() => {
+      // never answers
+    });
+    const outcome = await sendServiceControl(defaultServiceControlClient, {
+      ...request(url, 0.2),
+      retryAttempts: 1,
+    });
+    expect(outcome).toMatchObject({ status: "ambiguous", exitCode: 2 });
+    expect(outcome.attempts?.[0]).toMatchObject({ code: "000", failure: "maybe_sent" });
+    expect(outcome.commandOutput).toMatch(
+      /attempt 1: code=000 \(may have been delivered\): request timed out/,
+    );
+    for (const server of servers) server.closeAllConnections();
+  });
+
+  it.each([
+    [502, "ambiguous"],
+    [504, "ambiguous"],
+    [401, "failed_command"],
+    [404, "failed_command"],
+  ])("HTTP %i without a control response → %s", async (status, expected) => {
+    const url = await listen((_req, res) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end('{"ok":false,"error":{"code":"x","message":"y"}}');
+    });
+    const outcome = await sendServiceControl(defaultServiceControlClient, request(url));
+    expect(outcome.status).toBe(expected);
+    expect(outcome.exitCode).toBe(expected === "ambiguous" ? 2 : 1);
+  });
+});
+
+describe("the service's answer for a pending key (an earlier run that was never answered)", () => {
+  it("is recorded ambiguous (exit 2), replayed, execution unknown; the runtime does not run", async () => {
+    const repo = newRepo();
+    repo.scenario("awaitingApproval", "demo-loop");
+    const log = `${repo.root}/invocations.jsonl`;
+    const ops = opsPaths(repo.root, "demo-loop");
+    fs.mkdirSync(ops.dir, { recursive: true });
+    fs.writeFileSync(
+      ops.serviceIdempotency,
+      JSON.stringify({
+        "idem-1": {
+          status: "pending",
+          request: { loopId: "demo-loop", intent: "approve" },
+          startedAt: "2026-02-22T10:09:00Z",
+          pid: 4242,
+        },
+      }),
+    );
+    let ran = 0;
+    const server = createServer(
+      createSpriteServiceHandler({
+        repo: repo.root,
+        env: {},
+        runControl: async () => {
+          ran += 1;
+          return { exitCode: 0, stdout: "{}\n", stderr: "" };
+        },
+      }),
+    );
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const result = await controlIntent(input(repo.root, { serviceBaseUrl: baseUrl }), {
+      env: { SUPERLOOP_BIN: superloopBinPath(), SUPERLOOP_SIM_INVOCATION_LOG: log },
+    });
+    expect(ran).toBe(0);
+    expect(readInvocationLog(log)).toHaveLength(0);
+    expect(result.exitCode).toBe(2);
+    expect(result.intent).toMatchObject({ status: "ambiguous", exitCode: 2, confirmed: false });
+    expect(result.intent.commandOutput).toContain('"reason":"idempotency_key_pending"');
+    expect(artifacts(repo.root).invocations[0]).toMatchObject({
+      execution: {
+        status: "unknown",
+        exitCode: 2,
+        replayed: true,
+        attempts: [{ attempt: 1, status: 409, code: "409", delivery: "answered", retried: false }],
+      },
+      confirmation: { attempted: false, status: "not_attempted" },
+      outcome: { status: "ambiguous", reasonCode: "control_ambiguous" },
     });
   });
 });

@@ -13,14 +13,31 @@
  * - Q15-1/Q15-2 together: a 409/500 whose body is the service's control response (it carries
  *   `exitCode` / `result`) is that control's answer and is interpreted like a 2xx one — a 409
  *   is recorded `ambiguous` (exit 2), not `failed_command`.
- * - Q15-3: any other client failure is `failed_command` (exit 1) with the service's error body (last
- *   40 lines; or the client's error text when there is no body) as `commandOutput`, instead of `{}`.
+ * - Q15-3 / spec 15 §2.2 step 3, made careful: any other client failure is classified by what its
+ *   attempts say about whether the request may have reached the service (see `attemptDelivery`):
+ *   - if **any** attempt may have reached it (a timeout or dropped connection after sending, a 5xx
+ *     or 408 without a control response, or no per-attempt facts at all) the runtime command may
+ *     have run: `ambiguous` (exit 2, `control_ambiguous`), `execution.status: "unknown"`;
+ *   - only when every attempt demonstrably did not run control (refused / DNS / unreachable before
+ *     sending, or a 4xx answer such as 400/401/404/409 idempotency_conflict/413) is it
+ *     `failed_command` (exit 1).
+ *   `commandOutput` says what is known: for `ambiguous` a summary, one line per attempt, and the
+ *   last body excerpt; for `failed_command` the service's error body (last 40 lines; or the client's
+ *   error text when there is no body), instead of `{}`. Every attempt is recorded in the audit row
+ *   (`execution.attempts`).
+ * - The service's answer for a key whose earlier run was never answered (409, `result.reason:
+ *   "idempotency_key_pending"`) is `ambiguous` with `execution.status: "unknown"` too.
  * - Q15-4: an unexpected `result.status` (e.g. `executed`) is recorded verbatim and exits 1.
  */
 import { errorMessage } from "@ops/contract";
 import { outputTail } from "@ops/transport-local";
-import { serviceFailureMessage, serviceRequest } from "@ops/transport-sprite";
-import type { ConfirmationStatus, ExecutionStatus } from "./schemas.js";
+import {
+  PENDING_KEY_REASON,
+  serviceFailureMessage,
+  serviceRequest,
+  type TransportFailureKind,
+} from "@ops/transport-sprite";
+import type { ConfirmationStatus, ExecutionStatus, ServiceAttemptRecord } from "./schemas.js";
 
 /** The body sent to `POST /ops/control` (spec 15 §2.2 step 1; nulls omitted). */
 export interface ServiceControlBody {
@@ -49,6 +66,21 @@ export interface ServiceControlRequest {
   readonly maxTimeSeconds: number;
 }
 
+/** One attempt of the request, as the client saw it. */
+export interface ServiceControlAttempt {
+  readonly attempt: number;
+  /** HTTP status; 0 = no response. */
+  readonly status: number;
+  /** `"200"`, `"503"`, … or `"000"`. */
+  readonly code: string;
+  /** Transport error text, or null. */
+  readonly error: string | null;
+  /** For attempts without a response: was the request possibly sent? null = unknown / answered. */
+  readonly failure: TransportFailureKind | null;
+  readonly retried: boolean;
+  readonly delayMs: number;
+}
+
 export interface ServiceControlReply {
   /** A 2xx response was received. */
   readonly ok: boolean;
@@ -58,9 +90,14 @@ export interface ServiceControlReply {
   readonly body: string;
   /** One-line failure text (`service request failed (…): …`) when not ok. */
   readonly error: string | null;
+  /** Every attempt in order. Absent = unknown (a failure then counts as possibly delivered). */
+  readonly attempts?: readonly ServiceControlAttempt[];
 }
 
-/** Sends one control request to a sprite service. May throw; a throw is a client failure. */
+/**
+ * Sends one control request to a sprite service. Throws only when the request could not be sent
+ * at all (e.g. an invalid base URL): a throw is recorded `failed_command`.
+ */
 export type ServiceControlClient = (request: ServiceControlRequest) => Promise<ServiceControlReply>;
 
 /** The default client: @ops/transport-sprite's `serviceRequest` (retry policy per spec 16 §4 + Q15-2). */
@@ -81,6 +118,15 @@ export const defaultServiceControlClient: ServiceControlClient = async (request)
     status: response.status,
     body: response.body,
     error: response.ok ? null : serviceFailureMessage(response),
+    attempts: response.history.map((attempt) => ({
+      attempt: attempt.attempt,
+      status: attempt.status,
+      code: attempt.code,
+      error: attempt.transportError,
+      failure: attempt.failure,
+      retried: attempt.retried,
+      delayMs: attempt.delayMs,
+    })),
   };
 };
 
@@ -117,6 +163,8 @@ export interface ServiceControlOutcome {
   readonly confirmationAttempted: boolean;
   /** Text to pass through on stderr (client errors), or null. */
   readonly stderr: string | null;
+  /** The attempts, for the audit row (`execution.attempts`); absent when the client gave none. */
+  readonly attempts?: readonly ServiceAttemptRecord[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -165,6 +213,8 @@ export function interpretServiceControlResponse(response: Record<string, unknown
         : exitCode === 2
           ? "ambiguous"
           : "failed_command";
+  // The service's answer for a key with an unanswered earlier run: nothing is known about it.
+  const unknownRun = status === "ambiguous" && result?.["reason"] === PENDING_KEY_REASON;
   return {
     status,
     exitCode,
@@ -173,15 +223,58 @@ export function interpretServiceControlResponse(response: Record<string, unknown
     confirm,
     commandOutput: JSON.stringify(response),
     replayed: response["replayed"] === true,
-    executionStatus: executionStatusFor(status),
-    confirmationStatus: confirmationStatusFor(status, confirm !== null),
+    executionStatus: unknownRun ? "unknown" : executionStatusFor(status),
+    confirmationStatus: unknownRun ? "not_attempted" : confirmationStatusFor(status, confirm !== null),
     confirmationAttempted: confirm !== null,
     stderr: null,
   };
 }
 
-/** A failed client call (spec 15 §2.2 step 3, with Q15-3's careful `commandOutput`). */
-function clientFailure(body: string, error: string): ServiceControlOutcome {
+/**
+ * What one attempt says about delivery: `answered` (2xx), `not_delivered` (demonstrably did not
+ * run control: not sent — refused, DNS, unreachable, invalid — or a 4xx answer other than 408),
+ * or `maybe_delivered` (may have reached the service and run control: sent but no answer — timeout,
+ * reset, aborted, unknown — or 408 / 5xx / any other status).
+ */
+export type AttemptDelivery = "answered" | "not_delivered" | "maybe_delivered";
+
+export function attemptDelivery(attempt: Pick<ServiceControlAttempt, "status" | "failure">): AttemptDelivery {
+  if (attempt.status === 0) {
+    return attempt.failure === "not_sent" || attempt.failure === "invalid"
+      ? "not_delivered"
+      : "maybe_delivered";
+  }
+  if (attempt.status >= 200 && attempt.status < 300) return "answered";
+  if (attempt.status >= 400 && attempt.status < 500 && attempt.status !== 408) return "not_delivered";
+  return "maybe_delivered";
+}
+
+/**
+ * The attempts as the audit row records them (`execution.attempts`, nulls omitted). `answered`: the
+ * last attempt's body was the service's control response (a 2xx, or a 409/500 carrying one).
+ */
+function attemptRecords(
+  attempts: readonly ServiceControlAttempt[],
+  answered: boolean,
+): ServiceAttemptRecord[] {
+  return attempts.map((attempt, index) => ({
+    attempt: attempt.attempt,
+    status: attempt.status,
+    code: attempt.code,
+    ...(attempt.error === null ? {} : { error: attempt.error }),
+    ...(attempt.failure === null ? {} : { failure: attempt.failure }),
+    delivery: answered && index === attempts.length - 1 ? "answered" : attemptDelivery(attempt),
+    retried: attempt.retried,
+    delayMs: attempt.delayMs,
+  }));
+}
+
+/** A failed client call that demonstrably did not run control (spec 15 §2.2 step 3, careful Q15-3). */
+function clientFailure(
+  body: string,
+  error: string,
+  attempts: readonly ServiceAttemptRecord[] | undefined,
+): ServiceControlOutcome {
   const output = outputTail(body);
   return {
     status: "failed_command",
@@ -195,6 +288,52 @@ function clientFailure(body: string, error: string): ServiceControlOutcome {
     confirmationStatus: "not_attempted",
     confirmationAttempted: false,
     stderr: `error: ${error}`,
+    ...(attempts === undefined ? {} : { attempts }),
+  };
+}
+
+const DELIVERY_TEXT: Record<AttemptDelivery, string> = {
+  answered: "answered",
+  not_delivered: "not delivered",
+  maybe_delivered: "may have been delivered",
+};
+
+/** One line per attempt for `commandOutput`: `attempt 1: code=000 (may have been delivered): …`. */
+function attemptLine(attempt: ServiceAttemptRecord): string {
+  return `attempt ${attempt.attempt}: code=${attempt.code} (${DELIVERY_TEXT[attempt.delivery]})${
+    attempt.error === undefined ? "" : `: ${attempt.error.replace(/\s*\n\s*/g, " ")}`
+  }`;
+}
+
+/** A failed client call after which the request may have reached the service and run control. */
+function ambiguousFailure(
+  command: string,
+  body: string,
+  error: string,
+  attempts: readonly ServiceAttemptRecord[] | undefined,
+): ServiceControlOutcome {
+  const lines = [
+    `outcome unknown: ${command} failed after it may have reached the service, so the runtime command may have run`,
+    ...(attempts === undefined ? [`(no per-attempt facts) ${error}`] : attempts.map(attemptLine)),
+  ];
+  const excerpt = outputTail(body, 20);
+  if (excerpt.length > 0) lines.push("last response body:", excerpt);
+  lines.push(
+    "check the loop before retrying (ops-manager confirm-intent on the sprite host, or status / snapshot); a retry with the same idempotency key does not run the command again",
+  );
+  return {
+    status: "ambiguous",
+    exitCode: 2,
+    confirmExitCode: 0,
+    confirmed: false,
+    confirm: null,
+    commandOutput: lines.join("\n"),
+    replayed: false,
+    executionStatus: "unknown",
+    confirmationStatus: "not_attempted",
+    confirmationAttempted: false,
+    stderr: `error: ${error}`,
+    ...(attempts === undefined ? {} : { attempts }),
   };
 }
 
@@ -212,18 +351,30 @@ export async function sendServiceControl(
   try {
     reply = await client(request);
   } catch (error) {
-    return clientFailure("", errorMessage(error) || "service request failed");
+    // The client could not send the request at all (see ServiceControlClient).
+    return clientFailure("", errorMessage(error) || "service request failed", undefined);
   }
   const parsed = parseObject(reply.body);
+  const answered = reply.ok || ((reply.status === 409 || reply.status === 500) && isControlResponse(parsed));
+  const attempts = reply.attempts === undefined ? undefined : attemptRecords(reply.attempts, answered);
+  const withAttempts = (outcome: ServiceControlOutcome): ServiceControlOutcome =>
+    attempts === undefined ? outcome : { ...outcome, attempts };
   if (reply.ok) {
-    if (parsed !== null) return interpretServiceControlResponse(parsed);
+    if (parsed !== null) return withAttempts(interpretServiceControlResponse(parsed));
     // A 2xx without a JSON object: nothing to interpret; kept as text (spec: treated as `{}`).
     const outcome = interpretServiceControlResponse({});
     const text = outputTail(reply.body);
-    return { ...outcome, commandOutput: text.length > 0 ? text : outcome.commandOutput };
+    return withAttempts({ ...outcome, commandOutput: text.length > 0 ? text : outcome.commandOutput });
   }
-  if ((reply.status === 409 || reply.status === 500) && isControlResponse(parsed)) {
-    return interpretServiceControlResponse(parsed);
-  }
-  return clientFailure(reply.body, reply.error ?? `service request failed (code=${reply.status})`);
+  // A 409 (ambiguous) / 500 (failed) whose body is the service's control response: its answer.
+  if (answered && parsed !== null) return withAttempts(interpretServiceControlResponse(parsed));
+  const error = reply.error ?? `service request failed (code=${reply.status})`;
+  // Without per-attempt facts only the last status is known, and earlier attempts are not.
+  const delivered =
+    reply.attempts === undefined
+      ? attemptDelivery({ status: reply.status, failure: null }) === "maybe_delivered"
+      : reply.attempts.some((attempt) => attemptDelivery(attempt) === "maybe_delivered");
+  return delivered
+    ? ambiguousFailure(serviceControlCommand(request.baseUrl), reply.body, error, attempts)
+    : clientFailure(reply.body, error, attempts);
 }

@@ -77,6 +77,11 @@ export interface ReconcileContext {
   readonly generateTraceId?: () => string;
   /** In-process alert dispatch (used when alerts are enabled and no dispatch hook is set). */
   readonly alertDispatch?: AlertDispatchFunction;
+  /**
+   * Sleep between sprite-service client attempts (in-process client only; default a real timer).
+   * Tests inject a recorder to check the linear backoff without waiting.
+   */
+  readonly serviceSleep?: (ms: number) => Promise<void>;
   /** Kill a hook script after this long (default: no limit). */
   readonly hookTimeoutMs?: number;
   /** Torn-read policy for runtime JSON files (snapshot adapter). */

@@ -2,8 +2,8 @@
  * Component override hooks (spec 10 §4.1). A non-empty `OPS_MANAGER_<STEP>_SCRIPT` names an
  * executable that replaces the in-process step: it is run directly (no shell) with the argument list
  * the CLI command would get, and must honour that command's contract (stdout = one JSON document,
- * exit code). Reconcile honours HEALTH, THRESHOLD_PROFILE, TELEMETRY_SUMMARY, PROFILE_DRIFT and
- * ALERT_DISPATCH; SERVICE_CLIENT belongs to the sprite-service transport.
+ * exit code). Reconcile honours HEALTH, THRESHOLD_PROFILE, TELEMETRY_SUMMARY, PROFILE_DRIFT,
+ * ALERT_DISPATCH and (sprite-service transport) SERVICE_CLIENT.
  */
 import { execa } from "execa";
 
@@ -13,6 +13,7 @@ export const RECONCILE_HOOKS = {
   telemetrySummary: "OPS_MANAGER_TELEMETRY_SUMMARY_SCRIPT",
   profileDrift: "OPS_MANAGER_PROFILE_DRIFT_SCRIPT",
   alertDispatch: "OPS_MANAGER_ALERT_DISPATCH_SCRIPT",
+  serviceClient: "OPS_MANAGER_SERVICE_CLIENT_SCRIPT",
 } as const;
 export type ReconcileHook = keyof typeof RECONCILE_HOOKS;
 

@@ -44,6 +44,14 @@ export {
   type ReconcileHook,
   runHook,
 } from "./hooks.js";
+export type { IngestFailureCode, IngestOutcome } from "./ingest-batch.js";
+export {
+  CURSOR_VALUES_INVALID_MESSAGE,
+  EVENTS_SHAPE_INVALID_MESSAGE,
+  SNAPSHOT_NOT_JSON_MESSAGE,
+  SNAPSHOT_SHAPE_INVALID_MESSAGE,
+  serviceClientArguments,
+} from "./ingest-service.js";
 export {
   ALERTS_ENABLED_ENV,
   type ParsedReconcileFlags,
@@ -59,7 +67,7 @@ export {
   type ReconcileResult,
   readCursorOffset,
   reconcile,
-  SPRITE_SERVICE_UNAVAILABLE_MESSAGE,
+  SERVICE_BASE_URL_REQUIRED_MESSAGE,
 } from "./reconcile.js";
 export * from "./schemas.js";
 export {

@@ -18,7 +18,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AlertDispatchRequest } from "./context.js";
 import { snapshotDigestCachePath } from "./digest-cache.js";
 import type { ReconcileInput } from "./options.js";
-import { eventBatchEvidencePath, reconcile, SPRITE_SERVICE_UNAVAILABLE_MESSAGE } from "./reconcile.js";
+import { eventBatchEvidencePath, reconcile } from "./reconcile.js";
 import {
   EscalationRowSchema,
   HeartbeatStateSchema,
@@ -500,12 +500,12 @@ describe("reconcile: validation (spec 13 §2)", () => {
         {},
         "critical transport failure threshold must be >= degraded threshold",
       ],
-      // 13: sprite_service (base URL first, then "not available yet"), before any telemetry.
+      // 13: sprite_service without a base URL, after every other check, before any telemetry.
       [{ transport: "sprite_service" }, {}, "--service-base-url is required when --transport sprite_service"],
       [
-        { transport: "sprite_service", serviceBaseUrl: "http://127.0.0.1:9" },
+        { transport: "sprite_service", serviceBaseUrl: "" },
         {},
-        SPRITE_SERVICE_UNAVAILABLE_MESSAGE,
+        "--service-base-url is required when --transport sprite_service",
       ],
     ];
     for (const [flags, env, message] of cases) {

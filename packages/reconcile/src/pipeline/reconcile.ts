@@ -5,8 +5,12 @@
  *
  * Careful behaviours implemented (spec 13 §13):
  * - Q13-1 `OPS_MANAGER_ALERTS_ENABLED` is validated like the flag (see options.ts).
- * - Q13-3 the poll cursor is committed only after project-state succeeded (same document as the
- *   poller writes); events of a run whose projection fails are delivered again next cycle.
+ * - Q13-2 a 2xx service snapshot that is not JSON / not a snapshot envelope is
+ *   `service_response_invalid`, a normal failed cycle (ingest-service.ts).
+ * - Q13-3 the cursor is committed only after project-state succeeded (local: the poller's own
+ *   document; sprite_service: §4.2 step 6's); events of a run whose projection fails are delivered
+ *   again next cycle.
+ * - Q13-10 service query values are URL-encoded.
  * - Q13-4 replay baseline / carry-forward (see sequence.ts).
  * - Q13-6 the profile-drift step is best effort: a failure is reported through `ctx.warn` and the
  *   cycle completes (no drift merge, no drift escalation).
@@ -16,46 +20,25 @@
  *   lines `cursorOffsetBefore+1 … cursorOffsetAfter` of events.jsonl, both in the telemetry row),
  *   unless `ctx.persistEventBatch` asks for `<ops>/events-batch.ndjson`. Never a dangling path.
  *
- * Ingestion is streamed: the batch is never held in memory (sequence diagnostics and project-state
- * need only counts, first/last values and the last envelope). The snapshot keeps its digests in
- * `<ops>/snapshot-digest-cache.json` (digest-cache.ts), so a cycle costs O(new events), not O(log).
+ * Ingest (§4) is per transport — local (ingest-local.ts: the snapshot and poll adapters, streamed;
+ * the snapshot keeps its digests in `<ops>/snapshot-digest-cache.json`, so a cycle costs O(new
+ * events), not O(log)) or sprite_service (ingest-service.ts: `/ops/snapshot` and `/ops/events`
+ * through the service client) — and both feed the same batch, projection and cursor commit
+ * (ingest-batch.ts). Everything after ingest is transport-independent apart from the `transport`
+ * label in the artifacts.
  */
-import { type FileHandle, open, rename, unlink } from "node:fs/promises";
-import path from "node:path";
 import {
   appendJsonl,
   type Clock,
   formatTimestamp,
   type JsonObject,
-  type LoopRunSnapshot,
   systemClock,
   ValidationError,
   withLock,
   writeJsonAtomic,
 } from "@ops/contract";
 import type { HealthDocument } from "@ops/health";
-import {
-  type EventBatchResult,
-  eventBatch,
-  loopRunSnapshot,
-  type CommandContext as TransportContext,
-  writePollCursor,
-} from "@ops/transport-local";
-import {
-  EVENT_GUARD_MESSAGE,
-  isEventEnvelopeFor,
-  isSnapshotEnvelopeFor,
-  SNAPSHOT_GUARD_MESSAGE,
-} from "../envelope-inputs.js";
-import { commitLifecycleState, generatedSnapshotPath } from "../project-state.js";
-import type { LifecycleProjection } from "../schemas.js";
 import type { ReconcileContext } from "./context.js";
-import {
-  formatSnapshotDigestCache,
-  readSnapshotDigestCache,
-  snapshotDigestCachePath,
-  writeSnapshotDigestCache,
-} from "./digest-cache.js";
 import {
   divergenceDetected,
   divergenceEscalation,
@@ -68,15 +51,12 @@ import {
   profileDriftEscalation,
 } from "./escalations.js";
 import { projectHeartbeat } from "./heartbeat.js";
+import type { IngestOutcome } from "./ingest-batch.js";
+import { ingestLocal } from "./ingest-local.js";
+import { ingestService } from "./ingest-service.js";
 import { type ReconcileInput, type ReconcileOptions, resolveReconcileOptions } from "./options.js";
 import type { EscalationRow, SequenceState } from "./schemas.js";
-import {
-  EMPTY_SEQUENCE_SUMMARY,
-  type EventSequenceSummary,
-  EventSequenceTracker,
-  evaluateSequence,
-  type SequenceEvaluation,
-} from "./sequence.js";
+import { EMPTY_SEQUENCE_SUMMARY, evaluateSequence, type SequenceEvaluation } from "./sequence.js";
 import { mergeDriftState, mergeFailureState, mergeSuccessState } from "./state-merge.js";
 import { alertDispatchStep, healthStep, profileDriftStep, telemetrySummaryStep } from "./steps.js";
 import { alertDispatchFailureRow, reconcileTelemetryRow } from "./telemetry.js";
@@ -91,6 +71,8 @@ import {
   stepErrorOutput,
 } from "./util.js";
 
+export { eventBatchEvidencePath } from "./ingest-batch.js";
+
 export interface ReconcileResult {
   /** 0: ingest + projection succeeded (any health); 1: ingest or projection failed. */
   readonly exitCode: 0 | 1;
@@ -98,15 +80,9 @@ export interface ReconcileResult {
   readonly document: JsonObject;
 }
 
-export const SPRITE_SERVICE_UNAVAILABLE_MESSAGE = "--transport sprite_service is not available yet";
-
-/**
- * Where the last successfully projected batch is kept when `ctx.persistEventBatch` is true
- * (Q13-9 opt-in): `evidence.eventsFile`.
- */
-export function eventBatchEvidencePath(repoPath: string, loopId: string): string {
-  return path.join(path.dirname(generatedSnapshotPath(repoPath, loopId)), "events-batch.ndjson");
-}
+/** Spec 13 §2 step 13. */
+export const SERVICE_BASE_URL_REQUIRED_MESSAGE =
+  "--service-base-url is required when --transport sprite_service";
 
 /**
  * `reconcile`: validate (spec 13 §2, throwing ValidationError with the spec's messages), then run
@@ -116,223 +92,11 @@ export function eventBatchEvidencePath(repoPath: string, loopId: string): string
  */
 export async function reconcile(input: ReconcileInput, ctx: ReconcileContext = {}): Promise<ReconcileResult> {
   const options = await resolveReconcileOptions(input, ctx);
-  // Step 13 (at ingest time, before any telemetry). The sprite-service transport is a later issue:
-  // after the spec's own check, it fails with one clear line.
-  if (options.transport === "sprite_service") {
-    if (options.serviceBaseUrl === null) {
-      throw new ValidationError("--service-base-url is required when --transport sprite_service");
-    }
-    throw new ValidationError(SPRITE_SERVICE_UNAVAILABLE_MESSAGE);
+  // Step 13 (at ingest time, before any telemetry is written; `<ops>/` exists since step 8).
+  if (options.transport === "sprite_service" && options.serviceBaseUrl === null) {
+    throw new ValidationError(SERVICE_BASE_URL_REQUIRED_MESSAGE);
   }
   return withLock(options.ops.lock, () => runPipeline(options, ctx), ctx.lock ?? {});
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Ingest + projection (spec 13 §3 steps 4–5, §4.1)
-// ---------------------------------------------------------------------------------------------------
-
-type IngestOutcome =
-  | {
-      readonly ok: false;
-      readonly failureCode: "snapshot_unavailable" | "events_unavailable" | "projection_failed";
-      readonly failureMessage: string | null;
-      readonly eventsIngested: number;
-    }
-  | {
-      readonly ok: true;
-      readonly snapshot: LoopRunSnapshot;
-      readonly projection: LifecycleProjection;
-      readonly sequence: EventSequenceSummary;
-      readonly eventsIngested: number;
-    };
-
-/** Buffered writer of the batch evidence file (a temp file renamed into place on success). */
-class BatchEvidenceWriter {
-  private chunks: string[] = [];
-  private size = 0;
-  private constructor(
-    private readonly handle: FileHandle,
-    readonly tempFile: string,
-  ) {}
-
-  static async open(tempFile: string): Promise<BatchEvidenceWriter> {
-    return new BatchEvidenceWriter(await open(tempFile, "w", 0o644), tempFile);
-  }
-
-  async write(line: string): Promise<void> {
-    this.chunks.push(line, "\n");
-    this.size += line.length + 1;
-    if (this.size >= 64 * 1024) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const text = this.chunks.join("");
-    this.chunks = [];
-    this.size = 0;
-    await this.handle.writeFile(text);
-  }
-
-  async commit(target: string): Promise<void> {
-    await this.flush();
-    await this.handle.sync();
-    await this.handle.close();
-    await rename(this.tempFile, target);
-  }
-
-  async discard(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
-    await unlink(this.tempFile).catch(() => undefined);
-  }
-}
-
-async function ingestLocal(
-  options: ReconcileOptions,
-  ctx: ReconcileContext,
-  clock: Clock,
-): Promise<IngestOutcome> {
-  const transportCtx: TransportContext = {
-    clock,
-    cwd: options.cwd,
-    ...(ctx.tornReadRetries === undefined ? {} : { tornReadRetries: ctx.tornReadRetries }),
-    ...(ctx.tornReadDelayMs === undefined ? {} : { tornReadDelayMs: ctx.tornReadDelayMs }),
-  };
-  const { repoPath, loopId, traceId } = options;
-
-  // §4.1 step 1: snapshot, with the digests kept from the previous cycles (O(new bytes)).
-  let snapshot: LoopRunSnapshot;
-  try {
-    snapshot = await snapshotWithDigestCache(options, ctx, transportCtx);
-  } catch (error) {
-    return {
-      ok: false,
-      failureCode: "snapshot_unavailable",
-      failureMessage: stepErrorOutput(error),
-      eventsIngested: 0,
-    };
-  }
-
-  // §4.1 step 2: poll, streamed. The new cursor is returned, not written (Q13-3).
-  const persist = ctx.persistEventBatch ?? false;
-  const evidencePath = eventBatchEvidencePath(repoPath, loopId);
-  const writer = persist
-    ? await BatchEvidenceWriter.open(
-        path.join(path.dirname(evidencePath), `.${path.basename(evidencePath)}.tmp`),
-      )
-    : null;
-  const tracker = new EventSequenceTracker();
-  let count = 0;
-  let last: JsonObject | null = null;
-  let guardError: string | null = null;
-  let writeError: unknown = null;
-  let batch: EventBatchResult;
-  try {
-    const envelopes = eventBatch(
-      {
-        repo: repoPath,
-        loop: loopId,
-        cursorFile: options.files.cursor.path,
-        fromStart: options.fromStart,
-        maxEvents: options.maxEvents,
-        traceId,
-      },
-      transportCtx,
-    );
-    for (;;) {
-      const step = await envelopes.next();
-      if (step.done === true) {
-        batch = step.value;
-        break;
-      }
-      const envelope = step.value as unknown as JsonObject;
-      count += 1;
-      last = envelope;
-      tracker.observe(envelope);
-      // project-state's guard, applied while streaming (the batch is validated before projecting).
-      if (guardError === null && !isEventEnvelopeFor(envelope, loopId)) guardError = EVENT_GUARD_MESSAGE;
-      if (writer !== null && writeError === null) {
-        try {
-          await writer.write(JSON.stringify(envelope));
-        } catch (error) {
-          writeError = error;
-        }
-      }
-    }
-  } catch (error) {
-    await writer?.discard();
-    // Q13-7: envelopes read before the failure were not ingested.
-    return {
-      ok: false,
-      failureCode: "events_unavailable",
-      failureMessage: stepErrorOutput(error),
-      eventsIngested: 0,
-    };
-  }
-
-  // Step 5: project-state over the snapshot and the batch.
-  const projectionFailed = async (message: string): Promise<IngestOutcome> => {
-    await writer?.discard();
-    return { ok: false, failureCode: "projection_failed", failureMessage: message, eventsIngested: count };
-  };
-  if (!isSnapshotEnvelopeFor(snapshot, loopId)) return projectionFailed(`error: ${SNAPSHOT_GUARD_MESSAGE}`);
-  if (guardError !== null) return projectionFailed(`error: ${guardError}`);
-  if (writeError !== null) return projectionFailed(stepErrorOutput(writeError));
-  let projection: LifecycleProjection;
-  try {
-    projection = await commitLifecycleState(
-      {
-        repoPath,
-        loopId,
-        snapshot: snapshot as unknown as JsonObject,
-        events: { count, last },
-        stateFile: options.files.state.path,
-        snapshotFile: generatedSnapshotPath(repoPath, loopId),
-        persistSnapshot: true,
-        eventsFile: persist ? evidencePath : null,
-      },
-      {
-        clock,
-        holdsLoopLock: true,
-        ...(ctx.quirks?.lifecycle === undefined ? {} : { quirks: ctx.quirks.lifecycle }),
-      },
-    );
-  } catch (error) {
-    return projectionFailed(stepErrorOutput(error));
-  }
-
-  // Q13-3: the batch is projected; now its evidence and the cursor are committed.
-  if (writer !== null) await writer.commit(evidencePath);
-  await writePollCursor(batch.cursorFile, batch.cursor);
-  return { ok: true, snapshot, projection, sequence: tracker.summary(), eventsIngested: count };
-}
-
-/**
- * The cycle's snapshot. Unless `ctx.snapshotDigestCache` is false, the digest cache is read from
- * `<ops>/snapshot-digest-cache.json` (anything invalid → empty), passed to the snapshot, and written
- * back when the snapshot changed it, also when the snapshot failed (its entries describe the files
- * as they were read). A failure to write the cache is only a warning: it costs the next cycle a
- * full read.
- */
-async function snapshotWithDigestCache(
-  options: ReconcileOptions,
-  ctx: ReconcileContext,
-  transportCtx: TransportContext,
-): Promise<LoopRunSnapshot> {
-  const input = { repo: options.repoPath, loop: options.loopId, traceId: options.traceId };
-  if (ctx.snapshotDigestCache === false) return loopRunSnapshot(input, transportCtx);
-  const file = snapshotDigestCachePath(options.repoPath, options.loopId);
-  const digestCache = await readSnapshotDigestCache(file);
-  const before = formatSnapshotDigestCache(digestCache);
-  try {
-    return await loopRunSnapshot(input, { ...transportCtx, digestCache });
-  } finally {
-    const after = formatSnapshotDigestCache(digestCache);
-    if (after !== before) {
-      await writeSnapshotDigestCache(file, after).catch((error: unknown) => {
-        ctx.warn?.(`snapshot digest cache not saved (reconcile continues): ${stepErrorOutput(error)}`);
-      });
-    }
-  }
 }
 
 /** `eventLineOffset` of a cursor file: a non-negative integer (or digit string), else 0. */
@@ -344,6 +108,18 @@ export async function readCursorOffset(cursorFile: string): Promise<number> {
     if (Number.isSafeInteger(parsed)) return parsed;
   }
   return 0;
+}
+
+/** §3 steps 4–5 over the cycle's transport. `start` = `cursorOffsetBefore` (§4.2 step 2). */
+async function ingest(
+  options: ReconcileOptions,
+  ctx: ReconcileContext,
+  clock: Clock,
+  start: number,
+): Promise<IngestOutcome> {
+  return options.transport === "local"
+    ? ingestLocal(options, ctx, clock)
+    : ingestService(options, ctx, clock, start);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -362,8 +138,8 @@ async function runPipeline(options: ReconcileOptions, ctx: ReconcileContext): Pr
   // 3. start.
   const startedAt = now();
 
-  // 4–5. ingest and project.
-  const outcome = await ingestLocal(options, ctx, clock);
+  // 4–5. ingest and project (§4.1 local, §4.2 sprite_service).
+  const outcome = await ingest(options, ctx, clock, cursorOffsetBefore);
   const failureCode = outcome.ok ? null : outcome.failureCode;
   const cursorOffsetAfter = await readCursorOffset(files.cursor.path);
 
@@ -381,7 +157,7 @@ async function runPipeline(options: ReconcileOptions, ctx: ReconcileContext): Pr
   let sequence: SequenceEvaluation | null = null;
   if (outcome.ok) {
     const heartbeat = projectHeartbeat({
-      heartbeat: outcome.snapshot.runtime.heartbeat ?? null,
+      heartbeat: outcome.heartbeat ?? null,
       now: now(),
       loopId,
       traceId,
@@ -396,7 +172,7 @@ async function runPipeline(options: ReconcileOptions, ctx: ReconcileContext): Pr
 
     sequence = evaluateSequence({
       previous: await readObjectOrEmpty(files.sequenceState.path),
-      snapshotSequence: outcome.snapshot.sequence.value,
+      snapshotSequence: outcome.snapshotSequence,
       events: outcome.sequence ?? EMPTY_SEQUENCE_SUMMARY,
       replay: options.fromStart,
       now: now(),
