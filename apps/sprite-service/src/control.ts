@@ -1,17 +1,12 @@
 /**
- * How the service runs control (spec 16 §3.4 step 2): the in-process `controlIntent` of
- * `@ops/reconcile`, local transport, with the service's environment (`SUPERLOOP_BIN`,
- * `OPS_MANAGER_CONFIRM_SCRIPT`, … are inherited), default confirmation (30 s / 2 s unless the request
- * forwards its own), and control's own generated idempotency key. Its result is reported the way the
- * control CLI would have: stdout = the intent entry JSON line, stderr = `error: <message>` lines,
- * exit code 0 / 1 / 2.
+ * How the service runs control (spec 16 §3.4 step 2): `inProcessRunControl` of `@ops/reconcile`
+ * with the service's environment and the install root found next to this app.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { errorMessage, isOpsError } from "@ops/contract";
-import { controlIntent } from "@ops/reconcile";
-import type { ControlRunArgs, ControlRunResult, RunControl } from "@ops/transport-sprite";
+import { inProcessRunControl } from "@ops/reconcile";
+import type { RunControl } from "@ops/transport-sprite";
 
 /** Marker of the install root (the directory whose `superloop.sh` is the default `SUPERLOOP_BIN`). */
 const INSTALL_ROOT_MARKER = "config/ops-manager-threshold-profiles.v1.json";
@@ -35,36 +30,5 @@ export interface InProcessControlOptions {
 
 /** `runControl` over the in-process control of @ops/reconcile. */
 export function inProcessControl(options: InProcessControlOptions): RunControl {
-  const installRoot = options.installRoot ?? findInstallRoot();
-  return async (args: ControlRunArgs): Promise<ControlRunResult> => {
-    let stderr = "";
-    try {
-      const result = await controlIntent(
-        {
-          repo: args.repo,
-          loop: args.loop,
-          intent: args.intent,
-          transport: "local",
-          by: args.by,
-          ...(args.note === null ? {} : { note: args.note }),
-          ...(args.traceId === null ? {} : { traceId: args.traceId }),
-          ...(args.timeoutSeconds === null ? {} : { timeoutSeconds: args.timeoutSeconds }),
-          ...(args.intervalSeconds === null ? {} : { intervalSeconds: args.intervalSeconds }),
-          noConfirm: args.noConfirm,
-        },
-        {
-          env: options.env,
-          cwd: args.repo,
-          ...(installRoot === undefined ? {} : { installRoot }),
-          stderr: (text) => {
-            stderr += text;
-          },
-        },
-      );
-      return { exitCode: result.exitCode, stdout: `${JSON.stringify(result.intent)}\n`, stderr };
-    } catch (error) {
-      const exitCode = isOpsError(error) && error.exitCode >= 1 && error.exitCode <= 255 ? error.exitCode : 1;
-      return { exitCode, stdout: "", stderr: `${stderr}error: ${errorMessage(error) || "control failed"}\n` };
-    }
-  };
+  return inProcessRunControl({ env: options.env, installRoot: options.installRoot ?? findInstallRoot() });
 }

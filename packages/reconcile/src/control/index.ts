@@ -31,6 +31,7 @@ export {
   controlExitCode,
   controlReasonCode,
 } from "./records.js";
+export { type InProcessRunControlOptions, inProcessRunControl } from "./run-control.js";
 export * from "./schemas.js";
 export {
   type AttemptDelivery,

@@ -6,9 +6,9 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Clock, errorMessage, isOpsError } from "@ops/contract";
+import type { Clock } from "@ops/contract";
 import { type AccessLogEntry, createSpriteServiceHandler, type RunControl } from "@ops/transport-sprite";
-import { controlIntent } from "../control/index.js";
+import { inProcessRunControl } from "../control/index.js";
 import { INSTALL_ROOT } from "./test-helpers.js";
 
 export interface TestService {
@@ -33,47 +33,12 @@ export interface TestServiceOptions {
   readonly clock?: Clock;
 }
 
-/**
- * `inProcessControl` of apps/sprite-service/src/control.ts, verbatim apart from the injected clock
- * (the app uses the system clock): control, local transport, the service's env, cwd = the service
- * repo, stdout = the intent JSON line, stderr = `error: <message>` lines.
- */
+/** The service's control seam, as the app wires it (with the test's clock). */
 export function serviceRunControl(
   env: Readonly<Record<string, string | undefined>>,
   clock: Clock | undefined,
 ): RunControl {
-  return async (args) => {
-    let stderr = "";
-    try {
-      const result = await controlIntent(
-        {
-          repo: args.repo,
-          loop: args.loop,
-          intent: args.intent,
-          transport: "local",
-          by: args.by,
-          ...(args.note === null ? {} : { note: args.note }),
-          ...(args.traceId === null ? {} : { traceId: args.traceId }),
-          ...(args.timeoutSeconds === null ? {} : { timeoutSeconds: args.timeoutSeconds }),
-          ...(args.intervalSeconds === null ? {} : { intervalSeconds: args.intervalSeconds }),
-          noConfirm: args.noConfirm,
-        },
-        {
-          env,
-          cwd: args.repo,
-          installRoot: INSTALL_ROOT,
-          ...(clock === undefined ? {} : { clock }),
-          stderr: (text) => {
-            stderr += text;
-          },
-        },
-      );
-      return { exitCode: result.exitCode, stdout: `${JSON.stringify(result.intent)}\n`, stderr };
-    } catch (error) {
-      const exitCode = isOpsError(error) && error.exitCode >= 1 && error.exitCode <= 255 ? error.exitCode : 1;
-      return { exitCode, stdout: "", stderr: `${stderr}error: ${errorMessage(error) || "control failed"}\n` };
-    }
-  };
+  return inProcessRunControl({ env, installRoot: INSTALL_ROOT, clock });
 }
 
 function listen(server: Server): Promise<number> {
