@@ -20,11 +20,29 @@ describe("ops-manager demo", () => {
     const byLoop = Object.fromEntries(report.loops.map((loop) => [loop.loopId, loop]));
 
     expect(Object.keys(byLoop)).toEqual(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]);
-    expect(byLoop["alpha"]).toMatchObject({ lifecycle: "running", health: "healthy", exitCode: 0 });
-    expect(byLoop["bravo"]).toMatchObject({ lifecycle: "awaiting_approval", health: "healthy" });
-    expect(byLoop["charlie"]).toMatchObject({ lifecycle: "complete" });
-    expect(byLoop["delta"]).toMatchObject({ lifecycle: "stopped" });
-    expect(byLoop["echo"]).toMatchObject({ lifecycle: "failed" });
+    expect(byLoop["alpha"]).toMatchObject({
+      transport: "local",
+      lifecycle: ["running", "running"],
+      health: "healthy",
+      exitCode: 0,
+    });
+    // bravo and charlie are read through real sprite services on 127.0.0.1; bravo is approved
+    // through its service between the passes, and the runtime's recorded decision confirms it.
+    expect(byLoop["bravo"]).toMatchObject({
+      transport: "sprite_service",
+      lifecycle: ["awaiting_approval", "idle"],
+      health: "healthy",
+      exitCode: 0,
+    });
+    expect(report.controls).toEqual([
+      { loopId: "bravo", intent: "approve", transport: "sprite_service", status: "confirmed", exitCode: 0 },
+    ]);
+    expect(byLoop["charlie"]).toMatchObject({
+      transport: "sprite_service",
+      lifecycle: ["complete", "complete"],
+    });
+    expect(byLoop["delta"]).toMatchObject({ lifecycle: ["stopped", "stopped"] });
+    expect(byLoop["echo"]).toMatchObject({ lifecycle: ["failed", "failed"] });
     expect(byLoop["foxtrot"]).toMatchObject({ health: "critical", reasonCodes: ["runtime_heartbeat_stale"] });
     expect(byLoop["golf"]).toMatchObject({
       exitCode: 1,
@@ -36,7 +54,8 @@ describe("ops-manager demo", () => {
     // Pass 1 ingests each history; pass 2 ingests only what the advanced loop wrote since.
     for (const loop of report.loops.filter((loop) => loop.loopId !== "golf")) {
       expect(loop.eventsIngested[0]).toBeGreaterThan(0);
-      if (loop.loopId !== "alpha") expect(loop.eventsIngested[1]).toBe(0);
+      // alpha made progress; bravo got the runtime's approval_decision event.
+      if (loop.loopId !== "alpha" && loop.loopId !== "bravo") expect(loop.eventsIngested[1]).toBe(0);
     }
     expect(byLoop["alpha"]?.eventsIngested[1]).toBeGreaterThan(0);
     expect(byLoop["foxtrot"]?.escalations).toBe(1);
@@ -44,7 +63,8 @@ describe("ops-manager demo", () => {
     const summary = formatDemoReport(report, "node cli.js");
     expect(summary).toContain("7 loops: 5 healthy, 2 needing attention.");
     expect(summary).toContain(
-      `node cli.js status --repo ${byLoop["alpha"]?.repo} --loop alpha --format table`,
+      `node cli.js status --repo ${byLoop["alpha"]?.managerRepo} --loop alpha --format table`,
     );
+    expect(summary).toContain("control: approve bravo via sprite_service → confirmed (exit 0)");
   });
 });

@@ -12,6 +12,8 @@ import {
 
 export interface DemoLoopSpec {
   readonly loopId: string;
+  /** `sprite_service`: the runtime files live on a (simulated) sprite host, read through its service. */
+  readonly transport?: "local" | "sprite_service";
   readonly scenario: ScenarioName;
   readonly options?: ScenarioOptions;
   /** Damage the events log after the scenario (an operator sees the failure, nothing is lost). */
@@ -22,8 +24,19 @@ export interface DemoLoopSpec {
 
 export const DEMO_FLEET: readonly DemoLoopSpec[] = [
   { loopId: "alpha", scenario: "running", options: { iterations: 2 }, story: "working normally" },
-  { loopId: "bravo", scenario: "awaitingApproval", story: "waits for an operator's approval" },
-  { loopId: "charlie", scenario: "complete", options: { iterations: 2 }, story: "finished its feature" },
+  {
+    loopId: "bravo",
+    transport: "sprite_service",
+    scenario: "awaitingApproval",
+    story: "waited for approval; an operator approved it through its sprite service",
+  },
+  {
+    loopId: "charlie",
+    transport: "sprite_service",
+    scenario: "complete",
+    options: { iterations: 2 },
+    story: "finished its feature",
+  },
   { loopId: "delta", scenario: "stuck", story: "stopped itself after a stuck streak" },
   { loopId: "echo", scenario: "failed", story: "a role timed out" },
   {
@@ -42,11 +55,13 @@ export const DEMO_FLEET: readonly DemoLoopSpec[] = [
 
 export interface DemoLoop {
   readonly spec: DemoLoopSpec;
+  /** The runtime's repository (on the sprite host for `sprite_service` loops). */
   readonly repo: SimulatedRepo;
 }
 
 /**
- * Writes the runtime artifacts of every demo loop under `<dir>/repos/<loopId>/`. Event timestamps
+ * Writes the runtime artifacts of every demo loop under `<dir>/repos/<loopId>/` (local loops) or
+ * `<dir>/sprites/<loopId>/` (loops on a simulated sprite host, read through its service). Event timestamps
  * end shortly before `now`, so freshness is judged as it would be for a live fleet.
  */
 export function createDemoFleet(
@@ -58,7 +73,8 @@ export function createDemoFleet(
     const stepSeconds = 5;
     // About 40 events per scenario; start early enough that the last one lands ~1 minute before now.
     const start = new Date(now.getTime() - (60 + 60 * stepSeconds) * 1000);
-    const repo = createSimulatedRepo(path.join(dir, "repos", spec.loopId), { start, stepSeconds });
+    const host = spec.transport === "sprite_service" ? "sprites" : "repos";
+    const repo = createSimulatedRepo(path.join(dir, host, spec.loopId), { start, stepSeconds });
     const loop = repo.scenario(spec.scenario, spec.loopId, spec.options ?? {});
     if (spec.corruptEventsLog === true) loop.appendRawLine('{"timestamp":"2026-02-22T10:00:00Z","event":');
     return { spec, repo };
