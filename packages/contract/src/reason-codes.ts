@@ -316,6 +316,8 @@ export const ControlExecutionStatus = {
   NotStarted: "not_started",
   Succeeded: "succeeded",
   FailedCommand: "failed_command",
+  /** May have run: a request that may have reached the service got no answer. */
+  Unknown: "unknown",
 } as const;
 export type ControlExecutionStatus = (typeof ControlExecutionStatus)[keyof typeof ControlExecutionStatus];
 

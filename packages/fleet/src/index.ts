@@ -1,2 +1,2 @@
 // Fleet registry, bounded-concurrency reconcile fan-out, fleet status and handoff.
-export {};
+export * from "./registry/index.js";

@@ -5,6 +5,17 @@
  * Every request: authentication first (401, also for `/healthz` and unknown paths), then routing
  * (404 unknown path, 405 known path with another method), then the route. Loop ids are validated
  * (`@ops/contract` loop id rules) before they reach a path; bodies are capped (413).
+ *
+ * Per-loop in-memory state (never written to disk; bounded by `maxCachedLoops`, least recently
+ * used loop evicted), so that a manager polling a large loop pays O(new bytes) per request:
+ * - `/ops/snapshot`: a snapshot digest cache (transport-local `SnapshotDigestCache`). Each request
+ *   works on its own copy and stores it back on success, so concurrent requests never share one.
+ * - `/ops/events`: the byte positions of the last cursors served (`eventLineOffset`,
+ *   `eventByteOffset`, `eventLineCount`, `eventsFileIdentity`). A request whose `cursor` equals a
+ *   remembered line offset gets a temporary cursor with those byte fields, so the poll resumes at
+ *   the byte offset instead of walking the log from byte 0. The poll itself checks that the file is
+ *   the same one (dev+ino, not shrunk, newlines at both offsets) and otherwise falls back to the
+ *   line walk, so a replaced or truncated events.jsonl gives the same answer as without the cache.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -16,10 +27,18 @@ import {
   errorMessage,
   type LoopRunEvent,
   nowTimestamp,
+  type PollCursor,
   systemClock,
   type WithLockOptions,
 } from "@ops/contract";
-import { type CommandContext, loopRunSnapshot, readEventBatch } from "@ops/transport-local";
+import {
+  type BatchResume,
+  type CommandContext,
+  emptySnapshotDigestCache,
+  loopRunSnapshot,
+  readEventBatch,
+  type SnapshotDigestCache,
+} from "@ops/transport-local";
 import { isAuthorized } from "./auth.js";
 import { ControlService, parseControlRequest, type RunControl } from "./control.js";
 import { DEFAULT_MAX_BODY_BYTES, HttpError, readBody, sendError, sendJson } from "./http.js";
@@ -44,6 +63,8 @@ export interface AccessLogEntry {
   readonly idempotencyPending?: boolean;
   /** Control: the idempotency store could not be read or written (see ControlOutcome.storeError). */
   readonly storeError?: string;
+  /** Events: how the poll found the cursor (`byte_offset` = resumed from a remembered cursor). */
+  readonly eventsResume?: BatchResume;
 }
 
 export interface SpriteServiceHandlerOptions {
@@ -63,6 +84,63 @@ export interface SpriteServiceHandlerOptions {
   readonly clock?: Clock;
   /** Loop lock settings for the idempotency store. */
   readonly lockOptions?: WithLockOptions;
+  /**
+   * Loops whose in-memory snapshot/events state is kept (default `DEFAULT_MAX_CACHED_LOOPS`;
+   * least recently used evicted). 0 = no per-loop state (every request reads from scratch).
+   */
+  readonly maxCachedLoops?: number;
+}
+
+export const DEFAULT_MAX_CACHED_LOOPS = 4096;
+/** Served events cursors remembered per loop (a few managers / retries polling the same loop). */
+const REMEMBERED_CURSORS_PER_LOOP = 8;
+
+/** The byte fields of one served events cursor (see the module comment). */
+interface ServedCursor {
+  readonly eventLineOffset: number;
+  readonly eventByteOffset: number;
+  readonly eventLineCount: number;
+  readonly eventsFileIdentity: { readonly dev: number; readonly ino: number; readonly sizeBytes: number };
+}
+
+interface LoopState {
+  digestCache: SnapshotDigestCache | null;
+  /** Most recent last. */
+  cursors: ServedCursor[];
+}
+
+/** Per-loop state, bounded: a Map in least-recently-used order. */
+class LoopStates {
+  private readonly states = new Map<string, LoopState>();
+  constructor(private readonly limit: number) {}
+
+  get enabled(): boolean {
+    return this.limit > 0;
+  }
+
+  /** The loop's state (marked most recently used), or undefined. */
+  get(loopId: string): LoopState | undefined {
+    const state = this.states.get(loopId);
+    if (state !== undefined) {
+      this.states.delete(loopId);
+      this.states.set(loopId, state);
+    }
+    return state;
+  }
+
+  /** The loop's state, created (evicting the least recently used loop) when absent. */
+  ensure(loopId: string): LoopState {
+    const existing = this.get(loopId);
+    if (existing !== undefined) return existing;
+    const state: LoopState = { digestCache: null, cursors: [] };
+    this.states.set(loopId, state);
+    while (this.states.size > this.limit) {
+      const oldest = this.states.keys().next();
+      if (oldest.done === true) break;
+      this.states.delete(oldest.value);
+    }
+    return state;
+  }
 }
 
 /** The request listener, plus a way to wait for in-flight requests (graceful shutdown). */
@@ -82,6 +160,7 @@ interface RequestFacts {
   replayed?: boolean;
   idempotencyPending?: boolean;
   storeError?: string;
+  eventsResume?: BatchResume;
 }
 
 interface RouteContext {
@@ -143,6 +222,25 @@ function splitTarget(target: string): { pathname: string; query: URLSearchParams
   return { pathname: pathname === "" ? "/" : pathname, query };
 }
 
+function rememberCursor(state: LoopState, cursor: PollCursor): void {
+  const { eventLineOffset, eventByteOffset, eventLineCount, eventsFileIdentity } = cursor;
+  if (eventByteOffset === undefined || eventsFileIdentity === undefined) return;
+  const served: ServedCursor = {
+    eventLineOffset,
+    eventByteOffset,
+    eventLineCount,
+    eventsFileIdentity: {
+      dev: eventsFileIdentity.dev,
+      ino: eventsFileIdentity.ino,
+      sizeBytes: eventsFileIdentity.sizeBytes,
+    },
+  };
+  // Newest last; one entry per line offset (the newest describes the file best).
+  state.cursors = state.cursors.filter((entry) => entry.eventLineOffset !== eventLineOffset);
+  state.cursors.push(served);
+  if (state.cursors.length > REMEMBERED_CURSORS_PER_LOOP) state.cursors.shift();
+}
+
 export function createSpriteServiceHandler(given: SpriteServiceHandlerOptions): SpriteServiceHandler {
   const options = { ...given, repo: path.resolve(given.repo) };
   const token = options.token ?? "";
@@ -150,6 +248,7 @@ export function createSpriteServiceHandler(given: SpriteServiceHandlerOptions): 
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
   const adapterCtx: CommandContext = { clock, env: env as NodeJS.ProcessEnv };
+  const loopStates = new LoopStates(Math.max(0, options.maxCachedLoops ?? DEFAULT_MAX_CACHED_LOOPS));
   const control = new ControlService({
     repo: options.repo,
     runControl: options.runControl,
@@ -163,11 +262,19 @@ export function createSpriteServiceHandler(given: SpriteServiceHandlerOptions): 
     const traceId = traceHeader(req);
     if (traceId !== null) facts.traceId = traceId;
     let envelope: Record<string, unknown>;
+    // This request's own copy of the loop's digest cache (concurrent requests never share one).
+    const cached = loopStates.enabled ? loopStates.get(loopId)?.digestCache : undefined;
+    const digestCache = loopStates.enabled
+      ? cached === undefined || cached === null
+        ? emptySnapshotDigestCache()
+        : structuredClone(cached)
+      : undefined;
     try {
       envelope = (await loopRunSnapshot(
         { repo: options.repo, loop: loopId, ...(traceId === null ? {} : { traceId }) },
-        adapterCtx,
+        digestCache === undefined ? adapterCtx : { ...adapterCtx, digestCache },
       )) as unknown as Record<string, unknown>;
+      if (digestCache !== undefined) loopStates.ensure(loopId).digestCache = digestCache;
     } catch (error) {
       throw adapterFailure(error, "snapshot command failed");
     }
@@ -188,7 +295,11 @@ export function createSpriteServiceHandler(given: SpriteServiceHandlerOptions): 
     const scratch = cursor === 0 ? null : await mkdtemp(path.join(tmpdir(), "ops-sprite-cursor-"));
     try {
       const cursorFile = scratch === null ? undefined : path.join(scratch, "cursor.json");
-      if (cursorFile !== undefined) await writeFile(cursorFile, JSON.stringify({ eventLineOffset: cursor }));
+      if (cursorFile !== undefined) {
+        // With the byte fields of a cursor served earlier at this line offset, when there is one.
+        const served = loopStates.get(loopId)?.cursors.findLast((entry) => entry.eventLineOffset === cursor);
+        await writeFile(cursorFile, JSON.stringify(served ?? { eventLineOffset: cursor }));
+      }
       let batch: Awaited<ReturnType<typeof readEventBatch>>;
       try {
         batch = await readEventBatch(
@@ -205,6 +316,8 @@ export function createSpriteServiceHandler(given: SpriteServiceHandlerOptions): 
       } catch (error) {
         throw adapterFailure(error, "event poll command failed");
       }
+      facts.eventsResume = batch.resume;
+      if (loopStates.enabled) rememberCursor(loopStates.ensure(loopId), batch.cursor);
       sendJson(
         res,
         200,

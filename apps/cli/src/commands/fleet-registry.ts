@@ -1,14 +1,43 @@
 /**
- * `ops-manager fleet registry` — spec 20: validate and normalise the fleet registry document.
- * Flags are added with the package function that implements it (see snapshot.ts for the pattern).
+ * `ops-manager fleet registry` — spec 20: validate and normalise the fleet registry document and
+ * print the normalised form. Read-only; reads no environment variable. A validation failure
+ * prints the §3.1 block (`error: invalid fleet registry: <path>` + one ` - <message>` line per
+ * problem) on stderr and exits 1; every other failure is one `error:` line.
  */
-import { defineCommand, notImplemented } from "../command.js";
+import { fleetRegistry, formatFleetRegistryInvalid, isFleetRegistryInvalidError } from "@ops/fleet";
+import { defineCommand } from "../command.js";
+import { prettyFlag, repoFlag, valueFlag } from "../flags.js";
 
 export const fleetRegistryCommand = defineCommand({
   name: "registry",
-  describe: "Validate and normalise the fleet registry",
-  flags: {},
-  run: () => {
-    throw notImplemented("fleet registry");
+  describe: "Validate and normalise the fleet registry (read-only)",
+  synopsis: "--repo <path> [--registry-file <path>] [--loop <id>] [--pretty]",
+  flags: {
+    repo: repoFlag,
+    "registry-file": valueFlag(
+      "Registry file (default: <repo>/.superloop/ops-manager/fleet/registry.v1.json)",
+    ),
+    loop: valueFlag("Keep only this loop's entry (policy is unaffected; no match is an error)"),
+    pretty: prettyFlag,
+  },
+  examples: [
+    ["ops-manager fleet registry --repo /srv/repo --pretty", "Check the registry after editing it"],
+    ["ops-manager fleet registry --repo /srv/repo --loop beta", "The normalised entry of one loop"],
+  ],
+  run: async (flags, ctx) => {
+    try {
+      const registry = await fleetRegistry(
+        { repo: flags.repo, registryFile: flags["registry-file"], loop: flags.loop },
+        { env: ctx.io.env, cwd: ctx.io.cwd },
+      );
+      ctx.printJson(registry, { pretty: flags.pretty });
+      return 0;
+    } catch (error) {
+      if (isFleetRegistryInvalidError(error)) {
+        ctx.io.stderr.write(formatFleetRegistryInvalid(error));
+        return 1;
+      }
+      throw error;
+    }
   },
 });

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { AlertSinksCatalogSchema, ThresholdProfilesCatalogSchema } from "./catalogs.js";
 import { LoopRunEventSchema, LoopRunSnapshotSchema } from "./envelopes.js";
+import { FleetRegistrySchema } from "./fleet-registry.js";
 
 export type JsonSchemaDocument = Record<string, unknown>;
 
@@ -20,6 +21,37 @@ function fromZod(schema: z.ZodType, io: "input" | "output" = "output"): JsonSche
 
 function document(fileName: string, title: string, body: JsonSchemaDocument): JsonSchemaDocument {
   return { $schema: DRAFT_2020_12, $id: `${SCHEMA_ID_BASE}${fileName}`, title, ...body };
+}
+
+/**
+ * Spec 20 §6: `rollout.scope.loopIds` entries are unique; zod cannot say so, so the generated
+ * schema gets `uniqueItems` added at that one place.
+ */
+function fleetRegistryJsonSchema(): JsonSchemaDocument {
+  const body = fromZod(FleetRegistrySchema, "input");
+  const at = (node: unknown, ...keys: string[]): Record<string, unknown> | undefined => {
+    let current = node;
+    for (const key of keys) {
+      if (typeof current !== "object" || current === null) return undefined;
+      current = (current as Record<string, unknown>)[key];
+    }
+    return typeof current === "object" && current !== null ? (current as Record<string, unknown>) : undefined;
+  };
+  const loopIds = at(
+    body,
+    "properties",
+    "policy",
+    "properties",
+    "autonomous",
+    "properties",
+    "rollout",
+    "properties",
+    "scope",
+    "properties",
+    "loopIds",
+  );
+  if (loopIds !== undefined) loopIds["uniqueItems"] = true;
+  return body;
 }
 
 /** Every published schema file, by file name. */
@@ -40,6 +72,12 @@ export const JSON_SCHEMA_FILES = {
       "ops-manager-alert-sinks.config.schema.json",
       "ops-manager alert sink catalog (v1)",
       fromZod(AlertSinksCatalogSchema, "input"),
+    ),
+  "ops-manager-fleet-registry.schema.json": () =>
+    document(
+      "ops-manager-fleet-registry.schema.json",
+      "ops-manager fleet registry (v1)",
+      fleetRegistryJsonSchema(),
     ),
 } as const satisfies Record<string, () => JsonSchemaDocument>;
 

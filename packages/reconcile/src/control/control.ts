@@ -37,7 +37,7 @@ import {
   runRuntimeCommand,
   runtimeControlArgv,
 } from "@ops/transport-local";
-import { parseHookObject, runHook } from "../pipeline/hooks.js";
+import { hookScript, parseHookObject, runHook } from "../pipeline/hooks.js";
 import {
   type ConfirmContext,
   contextCwd,
@@ -61,6 +61,7 @@ import {
 import type { ControlIntentName, ControlTransport, IntentEntry } from "./schemas.js";
 import {
   defaultServiceControlClient,
+  hookServiceControlClient,
   type ServiceControlClient,
   sendServiceControl,
   serviceControlCommand,
@@ -131,7 +132,10 @@ export interface ControlContext {
   readonly confirmHookTimeoutMs?: number;
   /** The in-process confirmation's knobs (sleep, torn reads, liveness probe). */
   readonly confirm?: Pick<ConfirmContext, "sleep" | "tornReadRetries" | "tornReadDelayMs" | "processAlive">;
-  /** Sprite-service client (default: @ops/transport-sprite's `serviceRequest`). */
+  /**
+   * Sprite-service client. Default: the `OPS_MANAGER_SERVICE_CLIENT_SCRIPT` hook when set (spec 10
+   * §4.1), else @ops/transport-sprite's `serviceRequest`. An injected client wins over the hook.
+   */
   readonly serviceControlClient?: ServiceControlClient;
   /** Where service client errors are passed through (spec 15 §2.4); default: dropped. */
   readonly stderr?: (text: string) => void;
@@ -462,7 +466,13 @@ async function runServiceControl(
   ctx: ControlContext,
 ): Promise<ControlIntentResult> {
   const baseUrl = options.serviceBaseUrl ?? "";
-  const client = ctx.serviceControlClient ?? defaultServiceControlClient;
+  // An injected client wins; else the OPS_MANAGER_SERVICE_CLIENT_SCRIPT hook; else in-process.
+  const script = hookScript(options.env, "serviceClient");
+  const client =
+    ctx.serviceControlClient ??
+    (script === null
+      ? defaultServiceControlClient
+      : hookServiceControlClient(script, { env: options.env, cwd: options.cwd }));
   const reply = await sendServiceControl(client, {
     baseUrl,
     token: options.serviceToken,

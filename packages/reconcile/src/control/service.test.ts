@@ -2,6 +2,8 @@
 import fs from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { type Clock, errorMessage, opsPaths } from "@ops/contract";
 import { readInvocationLog, readJsonLines, superloopBinPath } from "@ops/testkit";
 import { createSpriteServiceHandler, type RunControl } from "@ops/transport-sprite";
@@ -17,7 +19,7 @@ import {
   sendServiceControl,
   serviceMaxTimeSeconds,
 } from "./service.js";
-import { cleanupRepos, newRepo } from "./test-helpers.js";
+import { cleanupRepos, newRepo, writeScript } from "./test-helpers.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -789,5 +791,135 @@ describe("the service's answer for a pending key (an earlier run that was never 
       confirmation: { attempted: false, status: "not_attempted" },
       outcome: { status: "ambiguous", reasonCode: "control_ambiguous" },
     });
+  });
+});
+
+describe("control --transport sprite_service with OPS_MANAGER_SERVICE_CLIENT_SCRIPT (spec 10 §4.1)", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A stub service-client script: records its arguments and the body file, then runs `tail`. */
+  function stubHook(tail: string): { script: string; argsFile: string; bodyCopy: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-service-hook-"));
+    dirs.push(dir);
+    const argsFile = path.join(dir, "args.txt");
+    const bodyCopy = path.join(dir, "body.json");
+    const script = writeScript(
+      dir,
+      "service-client.sh",
+      [
+        `: > '${argsFile}'`,
+        `for a in "$@"; do printf '%s\\n' "$a" >> '${argsFile}'; done`,
+        'while [ $# -gt 0 ]; do if [ "$1" = "--body-file" ]; then cp "$2" ' +
+          `'${bodyCopy}'; fi; shift; done`,
+        tail,
+      ].join("\n"),
+    );
+    return { script, argsFile, bodyCopy };
+  }
+
+  it("exit 0: the POST goes through the hook with the service-client flags; stdout is the answer", async () => {
+    const repo = newRepo();
+    const response = {
+      ok: true,
+      exitCode: 0,
+      result: { status: "confirmed", confirmed: true },
+      replayed: false,
+    };
+    const hook = stubHook(`printf '%s\\n' '${JSON.stringify(response)}'`);
+    const result = await controlIntent(input(repo.root, { serviceToken: "tok", retryBackoffSeconds: "0" }), {
+      clock: fixedClock,
+      env: { OPS_MANAGER_SERVICE_CLIENT_SCRIPT: hook.script },
+    });
+    expect(fs.readFileSync(hook.argsFile, "utf8").split("\n").slice(0, -1)).toEqual([
+      "--method",
+      "POST",
+      "--base-url",
+      "http://sprite.example:8787/",
+      "--path",
+      "/ops/control",
+      "--token",
+      "tok",
+      "--trace-id",
+      "ts-1",
+      "--body-file",
+      expect.stringMatching(/body\.json$/),
+      "--retry-attempts",
+      "3",
+      "--retry-backoff-seconds",
+      "0",
+      "--max-time-seconds",
+      String(serviceMaxTimeSeconds(30, 2)),
+    ]);
+    expect(JSON.parse(fs.readFileSync(hook.bodyCopy, "utf8"))).toEqual({
+      loopId: "demo-loop",
+      intent: "approve",
+      by: "ops-user",
+      traceId: "ts-1",
+      idempotencyKey: "idem-1",
+      noConfirm: false,
+      timeoutSeconds: 30,
+      intervalSeconds: 2,
+    });
+    // The temporary body file is removed after the call.
+    const bodyArg = fs.readFileSync(hook.argsFile, "utf8").split("\n")[11] ?? "";
+    expect(fs.existsSync(bodyArg)).toBe(false);
+    expect(result.exitCode).toBe(0);
+    expect(result.intent).toMatchObject({
+      status: "confirmed",
+      command: "POST http://sprite.example:8787/ops/control",
+      commandOutput: JSON.stringify(response),
+      confirmed: true,
+    });
+  });
+
+  it("an injected client wins over the hook", async () => {
+    const repo = newRepo();
+    const hook = stubHook("exit 1");
+    const stub = stubClient({ ok: true, status: 200, body: JSON.stringify({ ok: true, exitCode: 0 }) });
+    const result = await controlIntent(input(repo.root), {
+      clock: fixedClock,
+      env: { OPS_MANAGER_SERVICE_CLIENT_SCRIPT: hook.script },
+      serviceControlClient: stub.client,
+    });
+    expect(stub.requests).toHaveLength(1);
+    expect(fs.existsSync(hook.argsFile)).toBe(false);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("non-zero: ambiguous (may have run) unless the script reports a 4xx refusal", async () => {
+    const repo = newRepo();
+    const fail = (code: string) =>
+      stubHook(
+        `echo "error: service request failed (method=POST url=http://sprite.example:8787/ops/control code=${code}): boom" >&2\nexit 1`,
+      ).script;
+    const stderr: string[] = [];
+    const outcomes: Record<string, unknown>[] = [];
+    for (const [script, expected] of [
+      [fail("000"), { exitCode: 2, status: "ambiguous" }],
+      [fail("503"), { exitCode: 2, status: "ambiguous" }],
+      [fail("409"), { exitCode: 2, status: "ambiguous" }],
+      [fail("408"), { exitCode: 2, status: "ambiguous" }],
+      [stubHook("exit 3").script, { exitCode: 2, status: "ambiguous" }],
+      [fail("401"), { exitCode: 1, status: "failed_command" }],
+      [fail("400"), { exitCode: 1, status: "failed_command" }],
+    ] as const) {
+      const result = await controlIntent(input(repo.root), {
+        clock: fixedClock,
+        env: { OPS_MANAGER_SERVICE_CLIENT_SCRIPT: script },
+        stderr: (text) => stderr.push(text),
+      });
+      expect({ exitCode: result.exitCode, status: result.intent.status }).toEqual(expected);
+      outcomes.push(artifacts(repo.root).invocations.at(-1) ?? {});
+    }
+    expect(outcomes[0]).toMatchObject({ execution: { status: "unknown" } });
+    expect(outcomes[0]?.["execution"]).not.toHaveProperty("attempts");
+    expect(outcomes[5]).toMatchObject({ execution: { status: "failed_command" } });
+    expect(stderr[0]).toBe(
+      "error: service request failed (method=POST url=http://sprite.example:8787/ops/control code=000): boom\n",
+    );
+    expect(stderr[4]).toBe("error: service client script failed (exit 3)\n");
   });
 });

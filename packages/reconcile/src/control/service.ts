@@ -28,7 +28,13 @@
  * - The service's answer for a key whose earlier run was never answered (409, `result.reason:
  *   "idempotency_key_pending"`) is `ambiguous` with `execution.status: "unknown"` too.
  * - Q15-4: an unexpected `result.status` (e.g. `executed`) is recorded verbatim and exits 1.
+ *
+ * `OPS_MANAGER_SERVICE_CLIENT_SCRIPT` (spec 10 §4.1, see `hookServiceControlClient`): when set, that
+ * executable replaces the in-process client, called like `ops-manager service-client --method POST`.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { errorMessage } from "@ops/contract";
 import { outputTail } from "@ops/transport-local";
 import {
@@ -37,6 +43,7 @@ import {
   serviceRequest,
   type TransportFailureKind,
 } from "@ops/transport-sprite";
+import { type HookEnv, hookErrorMessage, runHook } from "../pipeline/hooks.js";
 import type { ConfirmationStatus, ExecutionStatus, ServiceAttemptRecord } from "./schemas.js";
 
 /** The body sent to `POST /ops/control` (spec 15 §2.2 step 1; nulls omitted). */
@@ -129,6 +136,76 @@ export const defaultServiceControlClient: ServiceControlClient = async (request)
     })),
   };
 };
+
+/**
+ * The service-client command's arguments for the control POST (also the hook's argument list); the
+ * body goes in a file, as the command reads it from `--body-file`.
+ */
+export function serviceControlClientArguments(request: ServiceControlRequest, bodyFile: string): string[] {
+  return [
+    "--method",
+    "POST",
+    "--base-url",
+    request.baseUrl,
+    "--path",
+    "/ops/control",
+    ...(request.token === "" ? [] : ["--token", request.token]),
+    "--trace-id",
+    request.traceId,
+    "--body-file",
+    bodyFile,
+    "--retry-attempts",
+    String(request.retryAttempts),
+    "--retry-backoff-seconds",
+    String(request.retryBackoffSeconds),
+    "--max-time-seconds",
+    String(request.maxTimeSeconds),
+  ];
+}
+
+/** `code=NNN)` in a service-client failure line (`service request failed (method=… code=NNN): …`). */
+const FAILURE_CODE = /\bcode=(\d{3})\)/;
+
+/**
+ * The status a failed hook run reports, for the classification in `sendServiceControl` (which has
+ * no per-attempt facts here): a recognisable refusal — a `code=4xx` other than 408 (timeout) and
+ * 409 (may carry the service's ambiguous control answer, which the hook does not print) — is that
+ * status, so control is `failed_command`; anything else (000, 5xx, a crash, a kill, no such
+ * executable, an unrecognised message) is 0, i.e. possibly delivered: `ambiguous`.
+ */
+export function hookFailureStatus(message: string): number {
+  const code = Number(FAILURE_CODE.exec(message)?.[1] ?? "0");
+  return code >= 400 && code < 500 && code !== 408 && code !== 409 ? code : 0;
+}
+
+/**
+ * A client that runs the `OPS_MANAGER_SERVICE_CLIENT_SCRIPT` hook (spec 10 §4.1) through the
+ * pipeline's hook runner, with `serviceControlClientArguments` (the JSON body in a temporary file,
+ * removed afterwards). Exit 0: stdout is the 2xx response body. Non-zero (or no exit code): a failed
+ * request without per-attempt facts; its error is the hook's last stderr line (the command's
+ * `error: service request failed (…)`) and its status is `hookFailureStatus` of that line.
+ */
+export function hookServiceControlClient(
+  script: string,
+  options: { readonly env: HookEnv; readonly cwd: string; readonly timeoutMs?: number },
+): ServiceControlClient {
+  return async (request) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ops-control-"));
+    try {
+      const bodyFile = path.join(dir, "body.json");
+      await writeFile(bodyFile, JSON.stringify(request.body));
+      const result = await runHook(script, serviceControlClientArguments(request, bodyFile), options);
+      if (result.ok) return { ok: true, status: 200, body: result.stdout, error: null };
+      const error = hookErrorMessage(
+        result,
+        `service client script failed (exit ${result.exitCode ?? "none"})`,
+      );
+      return { ok: false, status: hookFailureStatus(error), body: result.stdout, error };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+}
 
 /** `POST <base-url without trailing "/">/ops/control` (spec 15 §2.2 step 2). */
 export function serviceControlCommand(baseUrl: string): string {

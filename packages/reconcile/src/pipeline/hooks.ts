@@ -3,7 +3,8 @@
  * executable that replaces the in-process step: it is run directly (no shell) with the argument list
  * the CLI command would get, and must honour that command's contract (stdout = one JSON document,
  * exit code). Reconcile honours HEALTH, THRESHOLD_PROFILE, TELEMETRY_SUMMARY, PROFILE_DRIFT,
- * ALERT_DISPATCH and (sprite-service transport) SERVICE_CLIENT.
+ * ALERT_DISPATCH and (sprite-service transport) SERVICE_CLIENT; control honours CONFIRM and
+ * (sprite-service transport, control/service.ts) SERVICE_CLIENT.
  */
 import { execa } from "execa";
 
