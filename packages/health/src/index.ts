@@ -1,4 +1,6 @@
 // Health projection, threshold profiles, telemetry summary and profile drift (specs 14 and 18).
+
+export * from "./alerts/index.js";
 export type { HealthCommandContext } from "./context.js";
 export {
   type AggregatedHealth,

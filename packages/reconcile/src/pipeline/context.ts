@@ -1,6 +1,6 @@
 /**
  * What reconcile takes from its surroundings instead of process globals, and the injectable
- * alert-dispatch step (spec 13 §10; the dispatch command itself is a later issue).
+ * alert-dispatch step (spec 13 §10; default: the in-process dispatch of @ops/health, alert-dispatch.ts).
  */
 import type { Clock, WithLockOptions } from "@ops/contract";
 import type { HealthEvaluationOptions } from "@ops/health";
@@ -24,6 +24,8 @@ export interface AlertDispatchRequest {
   readonly clock: Clock;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Install root holding the bundled `config/ops-manager-alert-sinks.v1.json` (null: unknown). */
+  readonly installRoot: string | null;
   /**
    * Always true: dispatch runs inside reconcile's loop lock (`opsPaths(repo, loop).lock`), which is
    * not re-entrant — the dispatcher must not take that lock itself.
@@ -34,7 +36,7 @@ export interface AlertDispatchRequest {
 export type AlertDispatchOutcome =
   /** Dispatch ran to the end (its own per-row results are its business; stdout is discarded). */
   | { readonly status: "completed" }
-  /** No dispatcher is wired in (the default until the alert-dispatch issue lands). */
+  /** No dispatcher is wired in (`notConfiguredAlertDispatch`, an explicit opt-out). */
   | { readonly status: "not_configured" }
   /** The equivalent of a non-zero exit; `output` = its stdout+stderr (the last 40 lines are recorded). */
   | { readonly status: "failed"; readonly output: string | null };
@@ -42,9 +44,10 @@ export type AlertDispatchOutcome =
 export type AlertDispatchFunction = (request: AlertDispatchRequest) => Promise<AlertDispatchOutcome>;
 
 /**
- * Default dispatcher: does nothing and reports "not configured". With alerts enabled and no
- * `OPS_MANAGER_ALERT_DISPATCH_SCRIPT`, reconcile calls `ctx.alertDispatch ?? notConfiguredAlertDispatch`.
- * Escalations still accumulate in `escalations.jsonl`; the dispatch cursor delivers them later.
+ * A dispatcher that does nothing and reports "not configured" (inject it as `ctx.alertDispatch` to
+ * keep reconcile offline). The default, with alerts enabled and no `OPS_MANAGER_ALERT_DISPATCH_SCRIPT`,
+ * is `inProcessAlertDispatch` (alert-dispatch.ts). Escalations still accumulate in
+ * `escalations.jsonl`; the dispatch cursor delivers them later.
  */
 export const notConfiguredAlertDispatch: AlertDispatchFunction = async () => ({ status: "not_configured" });
 
@@ -75,7 +78,10 @@ export interface ReconcileContext {
   readonly lock?: WithLockOptions;
   /** Trace id generator when neither `--trace-id` nor `OPS_MANAGER_TRACE_ID` is set (default UUID v4). */
   readonly generateTraceId?: () => string;
-  /** In-process alert dispatch (used when alerts are enabled and no dispatch hook is set). */
+  /**
+   * In-process alert dispatch (used when alerts are enabled and no dispatch hook is set); default
+   * `inProcessAlertDispatch` (real delivery to the configured sinks).
+   */
   readonly alertDispatch?: AlertDispatchFunction;
   /**
    * Sleep between sprite-service client attempts (in-process client only; default a real timer).

@@ -1,4 +1,5 @@
 // The per-loop reconcile pipeline (spec 13): `reconcile()` plus its pure building blocks.
+export { inProcessAlertDispatch } from "./alert-dispatch.js";
 export {
   type AlertDispatchFunction,
   type AlertDispatchOutcome,

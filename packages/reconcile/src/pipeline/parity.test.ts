@@ -411,6 +411,8 @@ describe("transport parity: reconcile over local vs a real sprite service (spec 
     expectSameOutcome(await run.reconcile(), 0);
     const files = run.expectParity();
     expect(files).toEqual([
+      // Default in-process alert dispatch (bundled config: the escalation is skipped, no sink enabled).
+      "alert-dispatch-state.json",
       "cursor.json",
       "escalations.jsonl",
       "health.json",
@@ -419,6 +421,7 @@ describe("transport parity: reconcile over local vs a real sprite service (spec 
       "sequence-state.json",
       "snapshot.json",
       "state.json",
+      "telemetry/alerts.jsonl",
       "telemetry/heartbeat.jsonl",
       "telemetry/profile-drift.jsonl",
       "telemetry/reconcile.jsonl",

@@ -1340,7 +1340,7 @@ process.exit(4);`,
 });
 
 describe("reconcile: in-process alert dispatch (spec 13 §10)", () => {
-  it("calls the injected dispatcher with the cycle's paths; default is a no-op; failures are recorded", async () => {
+  it("calls the injected dispatcher with the cycle's paths; default dispatch records nothing without rows; failures are recorded", async () => {
     twoEventLoop();
     const requests: AlertDispatchRequest[] = [];
     await reconcile(
@@ -1364,9 +1364,10 @@ describe("reconcile: in-process alert dispatch (spec 13 §10)", () => {
       alertConfigFile: null,
       holdsLoopLock: true,
     });
-    // Default: not configured, nothing recorded.
+    // Default: the in-process dispatch; no escalation rows → state `no_source`, no telemetry row.
     await reconcile(input(), context(new TestClock(NOW)));
     expect(fs.existsSync(o.telemetry.alerts)).toBe(false);
+    expect(readJson(o.alertDispatchState)).toMatchObject({ status: "no_source", traceId: "tr-1" });
     // A thrown error and a failed outcome both become alert_dispatch_failed rows.
     await reconcile(
       input(),

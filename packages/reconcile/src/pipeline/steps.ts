@@ -14,7 +14,8 @@ import {
   type TelemetrySummaryDocument,
   telemetrySummary,
 } from "@ops/health";
-import { type AlertDispatchOutcome, notConfiguredAlertDispatch, type ReconcileContext } from "./context.js";
+import { inProcessAlertDispatch } from "./alert-dispatch.js";
+import type { AlertDispatchOutcome, ReconcileContext } from "./context.js";
 import { type HookResult, hookScript, parseHookObject, type ReconcileHook, runHook } from "./hooks.js";
 import { type ReconcileOptions, reconcileHealthContext } from "./options.js";
 import type { TransportHealth } from "./schemas.js";
@@ -293,8 +294,8 @@ export function alertDispatchArguments(options: ReconcileOptions): string[] {
 
 /**
  * Run dispatch: the hook when `OPS_MANAGER_ALERT_DISPATCH_SCRIPT` is set (stdout discarded, a
- * non-zero exit is a failure with its combined output), else `ctx.alertDispatch` (default: not
- * configured). A thrown error counts as a failure.
+ * non-zero exit is a failure with its combined output), else `ctx.alertDispatch` (default: the
+ * in-process dispatch, inside the loop lock). A thrown error counts as a failure.
  */
 export async function alertDispatchStep(
   options: ReconcileOptions,
@@ -305,7 +306,7 @@ export async function alertDispatchStep(
   if (hook !== null) {
     return hook.result.ok ? { status: "completed" } : { status: "failed", output: hook.result.all };
   }
-  const dispatch = ctx.alertDispatch ?? notConfiguredAlertDispatch;
+  const dispatch = ctx.alertDispatch ?? inProcessAlertDispatch;
   try {
     const outcome = await dispatch({
       repoPath: options.repoPath,
@@ -318,6 +319,7 @@ export async function alertDispatchStep(
       clock,
       env: options.env,
       cwd: options.cwd,
+      installRoot: ctx.installRoot ?? null,
       holdsLoopLock: true,
     });
     return isJsonObject(outcome) ? outcome : { status: "completed" };

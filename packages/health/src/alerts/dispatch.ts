@@ -1,0 +1,660 @@
+/**
+ * `ops-manager alert-dispatch` (spec 19 §3): cursor-based delivery of new escalation rows, plus the
+ * careful additions documented in alerts/README.md: per-sink delivery state with redelivery of failed
+ * sinks on later runs (Q19-4), `missing_secret` per selected sink instead of a global env check
+ * (Q19-1), the unterminated last line left for later (Q19-5).
+ */
+import { execFile } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  appendJsonl,
+  assertValidLoopId,
+  type Clock,
+  isNotFoundError,
+  nowTimestamp,
+  opsPaths,
+  ValidationError,
+  withLock,
+  writeJsonAtomic,
+} from "@ops/contract";
+import { contextCwd, contextEnv } from "../context.js";
+import {
+  isJsonObject,
+  type JsonObject,
+  optionalFlag,
+  parseUnsignedInteger,
+  resolveRepoDir,
+} from "../util.js";
+import {
+  type AlertSinkConfig,
+  type AlertSinkConfigContext,
+  isSeverity,
+  loadAlertSinkConfig,
+  type RouteResolution,
+  resolveRoute,
+  type SelectedSink,
+  selectAlertSinksFile,
+  selectedSink,
+} from "./config.js";
+import { type DeliveryPolicy, deliver, type EscalationContext, type SinkResult } from "./deliver.js";
+
+export const ALERT_SINK_CONFIG_SCRIPT_ENV = "OPS_MANAGER_ALERT_SINK_CONFIG_SCRIPT";
+/** A failed sink is retried on at most this many later dispatch runs, then abandoned. */
+export const DEFAULT_MAX_REDELIVERY_RUNS = 10;
+
+export interface AlertDispatchInput {
+  readonly repo?: string | undefined;
+  readonly loop?: string | undefined;
+  readonly escalationsFile?: string | undefined;
+  readonly dispatchStateFile?: string | undefined;
+  readonly dispatchTelemetryFile?: string | undefined;
+  readonly traceId?: string | undefined;
+  readonly alertConfigFile?: string | undefined;
+  readonly maxEscalations?: string | undefined;
+}
+
+export interface AlertDispatchContext extends AlertSinkConfigContext {
+  readonly clock?: Clock;
+  readonly delivery?: DeliveryPolicy;
+  /** Later runs a failed sink delivery is retried on (default 10). */
+  readonly maxRedeliveryRuns?: number;
+  /** True inside reconcile: the loop lock is already held (it is not re-entrant). */
+  readonly holdsLoopLock?: boolean;
+  readonly lockTimeoutMs?: number;
+  readonly generateTraceId?: () => string;
+}
+
+export type DispatchStatus = "no_source" | "no_new_escalations" | "success" | "partial" | "failed";
+
+export interface AlertDispatchState {
+  schemaVersion: "v1";
+  updatedAt: string;
+  loopId: string;
+  traceId: string | null;
+  escalationsFile: string;
+  dispatchTelemetryFile: string;
+  status: DispatchStatus;
+  processedCount: number;
+  dispatchedCount: number;
+  skippedCount: number;
+  failedCount: number;
+  failureReasonCodes: string[];
+  escalationsLineOffset: number;
+  escalationsLineCount: number;
+}
+
+/** One escalation whose delivery failed for some sinks (`<state>.pending.json`). */
+interface PendingDelivery {
+  /** 1-based line of the escalation in the escalations file. */
+  line: number;
+  /** sha256 of the line: a rewritten/rotated file is never redelivered against the wrong row. */
+  digest: string;
+  category: string;
+  /** Sinks still to deliver; sinks that accepted the escalation are never listed (no duplicates). */
+  sinks: string[];
+  delivered: string[];
+  runs: number;
+  lastReasonCodes: Record<string, string>;
+  firstFailedAt: string;
+  lastAttemptAt: string;
+}
+
+interface PendingFile {
+  schemaVersion: "v1";
+  updatedAt: string;
+  escalationsFile: string;
+  pending: PendingDelivery[];
+}
+
+/** Sibling of the dispatch state file: `alert-dispatch-state.json` → `alert-dispatch-state.pending.json`. */
+export function pendingDeliveriesFile(dispatchStateFile: string): string {
+  const ext = path.extname(dispatchStateFile);
+  const base = ext === ".json" ? dispatchStateFile.slice(0, -ext.length) : dispatchStateFile;
+  return `${base}.pending.json`;
+}
+
+const digestOf = (line: string): string => createHash("sha256").update(line).digest("hex");
+const oneLine = (text: string): string => text.replace(/\r?\n|\r/g, " ");
+const str = (value: unknown): string | null => (typeof value === "string" && value.length > 0 ? value : null);
+
+function omitNulls(row: Record<string, unknown>): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(row))
+    if (value !== null && value !== undefined) out[key] = value as never;
+  return out;
+}
+
+type RouteOutcome =
+  | {
+      readonly kind: "ok";
+      readonly route: RouteResolution | JsonObject;
+      readonly dispatchable: SelectedSink[];
+    }
+  | { readonly kind: "failed"; readonly message: string }
+  | { readonly kind: "invalid"; readonly message: string };
+
+function runResolverHook(script: string, args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+  return new Promise<{ ok: boolean; stdout: string; all: string }>((resolve) => {
+    execFile(script, args, { env, cwd, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ ok: error === null, stdout: String(stdout), all: `${String(stdout)}${String(stderr)}` });
+    });
+  });
+}
+
+/** `OPS_MANAGER_ALERT_SINK_CONFIG_SCRIPT` output: a resolution-shaped object, else null. */
+function hookDispatchable(route: JsonObject): SelectedSink[] | null {
+  const sinks = route["dispatchableSinks"];
+  if (!Array.isArray(sinks)) return [];
+  return sinks.filter(isJsonObject).map((sink) => ({
+    id: String(sink["id"]),
+    type: sink["type"] as SelectedSink["type"],
+    enabled: sink["enabled"] === true,
+    timeoutSeconds: typeof sink["timeoutSeconds"] === "number" ? sink["timeoutSeconds"] : 5,
+    secretRefs: isJsonObject(sink["secretRefs"]) ? sink["secretRefs"] : {},
+    config: isJsonObject(sink["config"]) ? sink["config"] : {},
+  }));
+}
+
+/** `ops-manager alert-dispatch`. Returns the state document it wrote (also printed). */
+export async function alertDispatch(
+  input: AlertDispatchInput,
+  ctx: AlertDispatchContext = {},
+): Promise<AlertDispatchState> {
+  const repoFlag = optionalFlag(input.repo);
+  if (repoFlag === null) throw new ValidationError("--repo is required");
+  const loopFlag = optionalFlag(input.loop);
+  if (loopFlag === null) throw new ValidationError("--loop is required");
+  let maxEscalations = 0;
+  if (input.maxEscalations !== undefined) {
+    const parsed = parseUnsignedInteger(input.maxEscalations);
+    if (parsed === null) throw new ValidationError("--max-escalations must be a non-negative integer");
+    maxEscalations = parsed;
+  }
+  const cwd = contextCwd(ctx);
+  const env = contextEnv(ctx);
+  const loopId = assertValidLoopId(loopFlag);
+  const repoPath = await resolveRepoDir(repoFlag, cwd);
+  const ops = opsPaths(repoPath, loopId);
+  const file = (flag: string | undefined, fallback: string): string => {
+    const given = optionalFlag(flag);
+    return given === null ? fallback : path.resolve(cwd, given);
+  };
+  const escalationsFile = file(input.escalationsFile, ops.escalations);
+  const stateFile = file(input.dispatchStateFile, ops.alertDispatchState);
+  const telemetryFile = file(input.dispatchTelemetryFile, ops.telemetry.alerts);
+  const traceId =
+    optionalFlag(input.traceId) ??
+    optionalFlag(env["OPS_MANAGER_TRACE_ID"]) ??
+    (ctx.generateTraceId ?? (() => randomUUID()))();
+  const run = () =>
+    dispatchLocked(
+      { repoPath, loopId, escalationsFile, stateFile, telemetryFile, traceId, maxEscalations, input },
+      ctx,
+    );
+  if (ctx.holdsLoopLock === true) return run();
+  await mkdir(ops.dir, { recursive: true });
+  return withLock(ops.lock, run, ctx.lockTimeoutMs === undefined ? {} : { timeoutMs: ctx.lockTimeoutMs });
+}
+
+interface Resolved {
+  readonly repoPath: string;
+  readonly loopId: string;
+  readonly escalationsFile: string;
+  readonly stateFile: string;
+  readonly telemetryFile: string;
+  readonly traceId: string;
+  readonly maxEscalations: number;
+  readonly input: AlertDispatchInput;
+}
+
+async function readState(stateFile: string): Promise<JsonObject> {
+  let text: string;
+  try {
+    text = await readFile(stateFile, "utf8");
+  } catch (error) {
+    if (isNotFoundError(error)) return {};
+    throw new ValidationError(`invalid dispatch state JSON: ${stateFile}`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!isJsonObject(value)) throw new Error("not an object");
+    return value;
+  } catch {
+    throw new ValidationError(`invalid dispatch state JSON: ${stateFile}`);
+  }
+}
+
+async function readPending(file: string, escalationsFile: string): Promise<PendingDelivery[]> {
+  try {
+    const value: unknown = JSON.parse(await readFile(file, "utf8"));
+    if (
+      !isJsonObject(value) ||
+      value["escalationsFile"] !== escalationsFile ||
+      !Array.isArray(value["pending"])
+    )
+      return [];
+    return (value["pending"] as unknown[]).filter(
+      (p): p is PendingDelivery & JsonObject =>
+        isJsonObject(p) &&
+        typeof p["line"] === "number" &&
+        typeof p["digest"] === "string" &&
+        Array.isArray(p["sinks"]),
+    );
+  } catch {
+    return [];
+  }
+}
+
+async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<AlertDispatchState> {
+  const env = contextEnv(ctx);
+  const cwd = contextCwd(ctx);
+  const now = () => nowTimestamp(ctx.clock);
+  const previous = await readState(r.stateFile);
+  const prevRaw = previous["escalationsLineOffset"];
+  const prevOffset =
+    typeof prevRaw === "number" && Number.isSafeInteger(prevRaw) && prevRaw >= 0 ? prevRaw : 0;
+  const pendingFile = pendingDeliveriesFile(r.stateFile);
+
+  const counts = { processed: 0, dispatched: 0, skipped: 0, failed: 0 };
+  const reasons = new Set<string>();
+  const state = (status: DispatchStatus, offset: number, lineCount: number): AlertDispatchState => ({
+    schemaVersion: "v1",
+    updatedAt: now(),
+    loopId: r.loopId,
+    traceId: r.traceId.length > 0 ? r.traceId : null,
+    escalationsFile: r.escalationsFile,
+    dispatchTelemetryFile: r.telemetryFile,
+    status,
+    processedCount: counts.processed,
+    dispatchedCount: counts.dispatched,
+    skippedCount: counts.skipped,
+    failedCount: counts.failed,
+    failureReasonCodes: [...reasons].sort(),
+    escalationsLineOffset: offset,
+    escalationsLineCount: lineCount,
+  });
+  const finish = async (doc: AlertDispatchState): Promise<AlertDispatchState> => {
+    await writeJsonAtomic(r.stateFile, doc);
+    return doc;
+  };
+
+  let buffer: Buffer;
+  try {
+    buffer = await readFile(r.escalationsFile);
+  } catch (error) {
+    if (!isNotFoundError(error)) throw error;
+    return finish(state("no_source", prevOffset, prevOffset));
+  }
+  // Careful Q19-5 / Q10-1: only `\n`-terminated lines exist; an unterminated tail waits.
+  const text = buffer.toString("utf8");
+  const parts = text.split("\n");
+  const lineCount = parts.length - 1;
+  const lines = parts.slice(0, lineCount);
+  if (prevOffset > lineCount) {
+    throw new ValidationError(
+      `dispatch state offset is ahead of escalation file: ${prevOffset} > ${lineCount}`,
+    );
+  }
+
+  // Config: loaded once per run, lazily (a broken config fails each row, spec 19 §3.1 d).
+  let configCache: { config: AlertSinkConfig; sourceFile: string } | { error: string } | null = null;
+  const getConfig = async () => {
+    if (configCache === null) {
+      try {
+        const sourceFile = selectAlertSinksFile(r.input.alertConfigFile, ctx);
+        configCache = { config: await loadAlertSinkConfig(sourceFile, ctx), sourceFile };
+      } catch (error) {
+        configCache = { error: `error: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
+    return configCache;
+  };
+  const hook = optionalFlag(env[ALERT_SINK_CONFIG_SCRIPT_ENV]);
+
+  const resolve = async (category: string, severity: string | null): Promise<RouteOutcome> => {
+    if (hook !== null) {
+      const configFlag = optionalFlag(r.input.alertConfigFile);
+      const args = [
+        ...(configFlag === null ? [] : ["--config-file", configFlag]),
+        "--category",
+        category,
+        ...(severity === null ? [] : ["--severity", severity]),
+      ];
+      const result = await runResolverHook(hook, args, { ...env } as NodeJS.ProcessEnv, cwd);
+      if (!result.ok) return { kind: "failed", message: result.all };
+      try {
+        const parsed: unknown = JSON.parse(result.stdout);
+        if (!isJsonObject(parsed)) return { kind: "invalid", message: result.stdout };
+        return { kind: "ok", route: parsed, dispatchable: hookDispatchable(parsed) ?? [] };
+      } catch {
+        return { kind: "invalid", message: result.stdout };
+      }
+    }
+    const loaded = await getConfig();
+    if ("error" in loaded) return { kind: "failed", message: loaded.error };
+    if (severity !== null && !isSeverity(severity)) {
+      return { kind: "failed", message: "error: --severity must be one of: info, warning, critical" };
+    }
+    try {
+      // Careful Q19-1: no global env check here; secrets are checked per selected sink at send time.
+      const route = resolveRoute(loaded.config, loaded.sourceFile, category, severity, env, true);
+      return { kind: "ok", route, dispatchable: route.dispatchableSinks };
+    } catch (error) {
+      return { kind: "failed", message: `error: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  };
+  const rawSinkOf = async (id: string): Promise<JsonObject> => {
+    const loaded = hook === null ? await getConfig() : null;
+    return loaded !== null && "config" in loaded ? (loaded.config.sinks[id] ?? {}) : {};
+  };
+
+  const telemetry = (row: Record<string, unknown>) => appendJsonl(r.telemetryFile, omitNulls(row));
+  const downSinks = new Set<string>();
+  const deliverTo = async (
+    sink: SelectedSink,
+    e: EscalationContext,
+    rawLine: string,
+  ): Promise<SinkResult> => {
+    const policy: DeliveryPolicy = downSinks.has(sink.id)
+      ? { ...ctx.delivery, maxAttempts: 1 }
+      : (ctx.delivery ?? {});
+    const result = await deliver(sink, await rawSinkOf(sink.id), e, env, rawLine, policy);
+    if (
+      result.status === "failed" &&
+      (result.reasonCode === "request_failed" || (result.httpStatus ?? 0) >= 500)
+    ) {
+      downSinks.add(sink.id);
+    }
+    return result;
+  };
+  const escalationContext = (
+    escalation: JsonObject,
+    category: string,
+    severity: string,
+  ): EscalationContext => {
+    const escTrace = str(escalation["traceId"]);
+    return {
+      escalation,
+      repoPath: r.repoPath,
+      loopId: str(escalation["loopId"]) ?? r.loopId,
+      category,
+      severity,
+      escalationTraceId: escTrace,
+      traceForText: escTrace ?? r.traceId,
+      timestamp: str(escalation["timestamp"]),
+      emittedAt: now(),
+    };
+  };
+
+  let pending = await readPending(pendingFile, r.escalationsFile);
+  const savePending = async () => {
+    if (pending.length === 0 && !(await exists(pendingFile))) return;
+    const doc: PendingFile = {
+      schemaVersion: "v1",
+      updatedAt: now(),
+      escalationsFile: r.escalationsFile,
+      pending,
+    };
+    await writeJsonAtomic(pendingFile, doc);
+  };
+
+  // 1. Redeliver failed sinks of earlier rows (careful Q19-4), oldest first.
+  const maxRuns = ctx.maxRedeliveryRuns ?? DEFAULT_MAX_REDELIVERY_RUNS;
+  const stillPending: PendingDelivery[] = [];
+  for (const entry of pending) {
+    const rawLine = entry.line >= 1 && entry.line <= lines.length ? (lines[entry.line - 1] as string) : null;
+    const base = {
+      timestamp: now(),
+      loopId: r.loopId,
+      traceId: r.traceId,
+      category: "alert_dispatch",
+    };
+    if (rawLine === null || digestOf(rawLine) !== entry.digest) {
+      await telemetry({
+        ...base,
+        status: "abandoned",
+        reasonCode: "redelivery_source_changed",
+        redelivery: { line: entry.line, sinks: entry.sinks },
+      });
+      continue;
+    }
+    const escalation = JSON.parse(rawLine) as JsonObject;
+    const category = String(escalation["category"]);
+    const severity = isSeverity(escalation["severity"]) ? escalation["severity"] : null;
+    const routed = await resolve(category, severity);
+    if (routed.kind !== "ok") {
+      stillPending.push(entry); // config broken right now: keep what is owed, try again next run.
+      continue;
+    }
+    const eventSeverity =
+      routed.kind === "ok" && isSeverity(routed.route["eventSeverity"])
+        ? routed.route["eventSeverity"]
+        : "warning";
+    const e = escalationContext(escalation, category, eventSeverity);
+    const results: SinkResult[] = [];
+    const remaining: string[] = [];
+    for (const id of entry.sinks) {
+      const loaded = hook === null ? await getConfig() : null;
+      const raw = loaded !== null && "config" in loaded ? loaded.config.sinks[id] : undefined;
+      const fromRoute = routed.kind === "ok" ? routed.dispatchable.find((s) => s.id === id) : undefined;
+      const sink =
+        fromRoute ?? (raw !== undefined && raw["enabled"] === true ? selectedSink(id, raw) : undefined);
+      if (sink === undefined) continue; // removed or disabled since: dropped, recorded below.
+      if (downSinks.has(id)) {
+        remaining.push(id);
+        continue;
+      }
+      const result = await deliverTo(sink, e, rawLine);
+      results.push(result);
+      if (result.status === "success") entry.delivered.push(id);
+      else {
+        remaining.push(id);
+        entry.lastReasonCodes[id] = result.reasonCode ?? "sink_dispatch_failed";
+      }
+    }
+    const dropped = entry.sinks.filter((id) => !remaining.includes(id) && !results.some((x) => x.id === id));
+    if (results.length === 0 && dropped.length === 0) {
+      stillPending.push(entry); // every sink is down this run: try again next run, not counted.
+      continue;
+    }
+    entry.runs += 1;
+    entry.lastAttemptAt = now();
+    const exhausted = remaining.length > 0 && entry.runs >= maxRuns;
+    const ok = results.filter((x) => x.status === "success").length;
+    const status = exhausted
+      ? "abandoned"
+      : results.length === 0
+        ? "dropped"
+        : ok === results.length
+          ? "dispatched"
+          : ok > 0
+            ? "partial"
+            : "failed";
+    await telemetry({
+      ...base,
+      loopId: e.loopId,
+      status,
+      reasonCode:
+        status === "dispatched"
+          ? null
+          : status === "abandoned"
+            ? "redelivery_exhausted"
+            : status === "dropped"
+              ? "redelivery_sink_removed"
+              : status === "partial"
+                ? "partial_dispatch_failure"
+                : "dispatch_failed",
+      escalationTraceId: e.traceForText,
+      escalationCategory: category,
+      escalationTimestamp: e.timestamp,
+      eventSeverity,
+      escalation,
+      sinks: results,
+      sinkCount: results.length,
+      dispatchedSinkCount: ok,
+      failedSinkCount: results.length - ok,
+      redelivery: {
+        line: entry.line,
+        run: entry.runs,
+        pendingSinks: exhausted ? [] : remaining,
+        droppedSinks: dropped,
+      },
+    });
+    entry.sinks = remaining;
+    if (remaining.length > 0 && !exhausted) stillPending.push(entry);
+  }
+  pending = stillPending;
+  await savePending();
+
+  // 2. New rows (spec 19 §3.1).
+  if (lineCount === prevOffset) return finish(state("no_new_escalations", lineCount, lineCount));
+  const end = r.maxEscalations > 0 ? Math.min(lineCount, prevOffset + r.maxEscalations) : lineCount;
+  let offset = prevOffset;
+  for (let index = prevOffset; index < end; index += 1) {
+    const rawLine = lines[index] as string;
+    offset += 1;
+    counts.processed += 1;
+    const common = { timestamp: now(), loopId: r.loopId, traceId: r.traceId, category: "alert_dispatch" };
+    if (rawLine.trim().length === 0) {
+      counts.skipped += 1; // Q19-9: no telemetry row for blank lines.
+      continue;
+    }
+    let escalation: unknown;
+    try {
+      escalation = JSON.parse(rawLine);
+    } catch {
+      escalation = undefined;
+    }
+    if (!isJsonObject(escalation)) {
+      counts.failed += 1;
+      reasons.add("invalid_escalation_json");
+      await telemetry({ ...common, status: "failed", reasonCode: "invalid_escalation_json", rawLine });
+      continue;
+    }
+    const category = str(escalation["category"]);
+    if (category === null) {
+      counts.failed += 1;
+      reasons.add("missing_escalation_category");
+      await telemetry({ ...common, status: "failed", reasonCode: "missing_escalation_category", escalation });
+      continue;
+    }
+    const escTrace = str(escalation["traceId"]) ?? r.traceId;
+    const escTimestamp = str(escalation["timestamp"]);
+    const rowSeverity = Object.hasOwn(escalation, "severity") ? String(escalation["severity"]) : null;
+    const routed = await resolve(category, rowSeverity);
+    if (routed.kind !== "ok") {
+      counts.failed += 1;
+      const code = routed.kind === "failed" ? "route_resolution_failed" : "invalid_route_resolution";
+      reasons.add(code);
+      await telemetry({
+        ...common,
+        status: "failed",
+        reasonCode: code,
+        escalationTraceId: escTrace,
+        escalationCategory: category,
+        ...(routed.kind === "failed" ? { escalationTimestamp: escTimestamp } : {}),
+        message: routed.kind === "failed" ? oneLine(routed.message).slice(0, 300) : routed.message,
+        escalation,
+      });
+      continue;
+    }
+    const eventSeverity = isSeverity(routed.route["eventSeverity"])
+      ? routed.route["eventSeverity"]
+      : "warning";
+    const skip =
+      routed.route["shouldDispatch"] !== true
+        ? "severity_below_min"
+        : routed.dispatchable.length === 0
+          ? "no_dispatchable_sinks"
+          : null;
+    if (skip !== null) {
+      counts.skipped += 1;
+      await telemetry({
+        ...common,
+        status: "skipped",
+        reasonCode: skip,
+        escalationTraceId: escTrace,
+        escalationCategory: category,
+        escalationTimestamp: escTimestamp,
+        eventSeverity,
+        escalation,
+        route: routed.route,
+        sinkCount: 0,
+        dispatchedSinkCount: 0,
+        failedSinkCount: 0,
+      });
+      continue;
+    }
+    const e = escalationContext(escalation, category, eventSeverity);
+    const results: SinkResult[] = [];
+    for (const sink of routed.dispatchable) results.push(await deliverTo(sink, e, rawLine));
+    const ok = results.filter((x) => x.status === "success").length;
+    const failedSinks = results.filter((x) => x.status === "failed");
+    for (const x of failedSinks) reasons.add(x.reasonCode ?? "sink_dispatch_failed");
+    const status = failedSinks.length === 0 ? "dispatched" : ok > 0 ? "partial" : "failed";
+    if (status === "dispatched") counts.dispatched += 1;
+    else if (status === "partial") {
+      counts.dispatched += 1;
+      counts.failed += 1;
+    } else counts.failed += 1;
+    await telemetry({
+      ...common,
+      loopId: e.loopId,
+      status,
+      reasonCode:
+        status === "dispatched"
+          ? null
+          : status === "partial"
+            ? "partial_dispatch_failure"
+            : "dispatch_failed",
+      escalationTraceId: escTrace,
+      escalationCategory: category,
+      escalationTimestamp: escTimestamp,
+      eventSeverity,
+      escalation,
+      route: routed.route,
+      sinks: results,
+      sinkCount: routed.dispatchable.length,
+      dispatchedSinkCount: ok,
+      failedSinkCount: failedSinks.length,
+    });
+    const retryable = failedSinks.filter((x) => x.reasonCode !== "unsupported_sink_type");
+    if (retryable.length > 0) {
+      pending.push({
+        line: index + 1,
+        digest: digestOf(rawLine),
+        category,
+        sinks: retryable.map((x) => x.id),
+        delivered: results.filter((x) => x.status === "success").map((x) => x.id),
+        runs: 0,
+        lastReasonCodes: Object.fromEntries(
+          retryable.map((x) => [x.id, x.reasonCode ?? "sink_dispatch_failed"]),
+        ),
+        firstFailedAt: now(),
+        lastAttemptAt: now(),
+      });
+    }
+    // Progress is committed after every delivered row: a crash never re-sends what a sink accepted.
+    await savePending();
+    await writeJsonAtomic(r.stateFile, state(summaryStatus(counts), offset, lineCount));
+  }
+  return finish(state(summaryStatus(counts), offset, lineCount));
+}
+
+function summaryStatus(c: { processed: number; dispatched: number; failed: number }): DispatchStatus {
+  if (c.processed === 0) return "no_new_escalations";
+  if (c.failed > 0 && c.dispatched === 0) return "failed";
+  if (c.failed > 0) return "partial";
+  return "success";
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await readFile(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

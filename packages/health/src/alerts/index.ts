@@ -1,0 +1,4 @@
+// Alert sinks and alert dispatch (spec 19).
+export * from "./config.js";
+export * from "./deliver.js";
+export * from "./dispatch.js";
