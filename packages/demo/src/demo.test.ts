@@ -59,6 +59,11 @@ describe("ops-manager demo", () => {
     }
     expect(byLoop["alpha"]?.eventsIngested[1]).toBeGreaterThan(0);
     expect(byLoop["foxtrot"]?.escalations).toBe(1);
+    // Every escalation went to the local webhook receiver, once.
+    expect(report.alerts).toEqual([
+      { loopId: "foxtrot", category: "health_critical", severity: "critical" },
+      { loopId: "golf", category: "health_degraded", severity: "warning" },
+    ]);
 
     const summary = formatDemoReport(report, "node cli.js");
     expect(summary).toContain("7 loops: 5 healthy, 2 needing attention.");

@@ -13,6 +13,12 @@ import { type Clock, opsPaths, systemClock } from "@ops/contract";
 import { controlIntent, reconcile } from "@ops/reconcile";
 import { superloopBinPath } from "@ops/testkit";
 import {
+  DEMO_WEBHOOK_URL_ENV,
+  type DeliveredAlert,
+  startDemoWebhook,
+  writeDemoAlertConfig,
+} from "./alerts.js";
+import {
   advanceRunningLoop,
   createDemoFleet,
   DEMO_FLEET,
@@ -57,6 +63,8 @@ export interface DemoReport {
   readonly dir: string;
   readonly loops: readonly DemoLoopReport[];
   readonly controls: readonly DemoControlReport[];
+  /** Escalations the local webhook receiver accepted, in delivery order. */
+  readonly alerts: readonly DeliveredAlert[];
 }
 
 function field(document: unknown, ...keys: string[]): unknown {
@@ -104,6 +112,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const loops = createDemoFleet(dir, clock.now(), options.fleet ?? DEMO_FLEET);
 
   const managed: ManagedLoop[] = [];
+  const webhook = await startDemoWebhook();
+  const alertConfigFile = writeDemoAlertConfig(dir);
   try {
     for (const loop of loops) {
       const onSprite = loop.spec.transport === "sprite_service";
@@ -114,7 +124,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         service: onSprite ? await startDemoService(loop.repo.root, options.installRoot) : null,
       });
     }
-    const ctx = { installRoot: options.installRoot, clock };
+    const env = { ...process.env, [DEMO_WEBHOOK_URL_ENV]: webhook.url };
+    const ctx = { installRoot: options.installRoot, clock, env };
     const lifecycles = new Map<string, string[]>();
     const ingested = new Map<string, number[]>();
     const results = new Map<string, Awaited<ReturnType<typeof reconcile>>>();
@@ -128,7 +139,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
             repo: item.managerRepo,
             loop: loopId,
             traceId: `demo-${loopId}-pass${number}`,
-            alertsEnabled: "false",
+            alertsEnabled: "true",
+            alertConfigFile,
             ...serviceFlags(item),
           },
           ctx,
@@ -160,7 +172,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           intervalSeconds: "1",
           ...serviceFlags(item),
         },
-        { ...ctx, env: { ...process.env, SUPERLOOP_BIN: superloopBinPath() }, stderr: () => {} },
+        { ...ctx, env: { ...env, SUPERLOOP_BIN: superloopBinPath() }, stderr: () => {} },
       );
       controls.push({
         loopId: item.loop.spec.loopId,
@@ -196,9 +208,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         escalations: countLines(opsPaths(item.managerRepo, loopId).escalations),
       };
     });
-    return { dir, loops: reports, controls };
+    return { dir, loops: reports, controls, alerts: [...webhook.delivered] };
   } finally {
     await Promise.all(managed.map((item) => item.service?.close()));
+    await webhook.close();
   }
 }
 
@@ -248,6 +261,11 @@ export function formatDemoReport(report: DemoReport, invocation = "ops-manager")
         `control: ${control.intent} ${control.loopId} via ${control.transport} → ${control.status} (exit ${control.exitCode})`,
     ),
     `${report.loops.length} loops: ${healthy} healthy, ${report.loops.length - healthy} needing attention.`,
+    `alerts delivered to the local webhook: ${
+      report.alerts.length === 0
+        ? "none"
+        : report.alerts.map((alert) => `${alert.category} (${alert.loopId}, ${alert.severity})`).join(", ")
+    }`,
     `Manager artifacts: ${report.dir}/repos/<loop>/.superloop/ops-manager/<loop>/ (local loops),`,
     `                   ${report.dir}/manager/.superloop/ops-manager/<loop>/ (sprite-hosted loops)`,
     ...(example
