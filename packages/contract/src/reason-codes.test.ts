@@ -37,6 +37,21 @@ function appearsInSpec(value: string): boolean {
   return new RegExp(`${before}${escapeRegExp(value)}${after}`).test(specText);
 }
 
+/**
+ * Values the implementation writes that spec files 10–34 do not spell out: additions beyond the
+ * spec as values, each documented where it is emitted. Keep this list explicit; every entry must be
+ * a catalog value (checked below). (`dropped` occurs in spec prose as a plain word, never as an
+ * alert status; it is listed so the exemption does not depend on that prose.)
+ */
+const ADDITIONS_BEYOND_SPEC: ReadonlySet<string> = new Set([
+  // Spec 19 alert-dispatch redelivery (careful Q19-4, packages/health/src/alerts/README.md):
+  "redelivery_exhausted", // AlertReasonCode: pending redelivery abandoned after the max runs
+  "redelivery_sink_removed", // AlertReasonCode: owed sink removed/disabled, dropped
+  "redelivery_source_changed", // AlertReasonCode: escalation line gone or changed, abandoned
+  "abandoned", // AlertDeliveryStatus: redelivery given up
+  "dropped", // AlertDeliveryStatus: every owed sink removed/disabled
+]);
+
 /** `keys` is null for ordered lists (arrays), the constant names for catalog objects. */
 type Group = {
   readonly name: string;
@@ -85,10 +100,14 @@ describe("reason-code catalogs", () => {
   it.skipIf(!specAvailable).each(groups)(
     "$name values all appear verbatim in spec files 10–34",
     ({ values }) => {
-      const missing = values.filter((value) => !appearsInSpec(value));
+      const missing = values.filter((value) => !appearsInSpec(value) && !ADDITIONS_BEYOND_SPEC.has(value));
       expect(missing).toEqual([]);
     },
   );
+
+  it.each([...ADDITIONS_BEYOND_SPEC])("addition beyond the spec %s is a catalog value", (value) => {
+    expect(groups.some((group) => group.values.includes(value))).toBe(true);
+  });
 
   it.skipIf(!specAvailable)("the token matcher rejects strings that are not in the spec", () => {
     expect(appearsInSpec("ingest_stale")).toBe(true);

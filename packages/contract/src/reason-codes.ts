@@ -429,7 +429,7 @@ export const AlertSinkType = {
 } as const;
 export type AlertSinkType = (typeof AlertSinkType)[keyof typeof AlertSinkType];
 
-/** Spec 19 §3.1, §3.3, §3.5 "Reason codes (dispatch)": alert telemetry and `failureReasonCodes`. */
+/** Spec 19 §3.1, §3.3, §3.5 "Reason codes (dispatch)": alert telemetry and `failureReasonCodes` (plus Q19-4 redelivery codes). */
 export const AlertReasonCode = {
   // Row level.
   InvalidEscalationJson: "invalid_escalation_json",
@@ -460,6 +460,13 @@ export const AlertReasonCode = {
   // Reconcile hook (spec 13 §10).
   /** alert-dispatch exited non-zero when run by reconcile. */
   AlertDispatchFailed: "alert_dispatch_failed",
+  // Redelivery (careful Q19-4, packages/health/src/alerts/README.md).
+  /** Addition beyond spec 19: a pending redelivery was abandoned after the maximum number of runs. */
+  RedeliveryExhausted: "redelivery_exhausted",
+  /** Addition beyond spec 19: the owed sinks of a pending redelivery were removed/disabled (dropped). */
+  RedeliverySinkRemoved: "redelivery_sink_removed",
+  /** Addition beyond spec 19: the escalation line of a pending redelivery is gone or changed (abandoned). */
+  RedeliverySourceChanged: "redelivery_source_changed",
 } as const;
 export type AlertReasonCode = (typeof AlertReasonCode)[keyof typeof AlertReasonCode];
 
@@ -475,7 +482,7 @@ export const AlertDispatchStatus = {
 } as const;
 export type AlertDispatchStatus = (typeof AlertDispatchStatus)[keyof typeof AlertDispatchStatus];
 
-/** Spec 19 §3.3 / 13 §10: alert telemetry row `status`. */
+/** Spec 19 §3.3 / 13 §10: alert telemetry row `status` (plus the redelivery statuses of Q19-4). */
 export const AlertDeliveryStatus = {
   Dispatched: "dispatched",
   Partial: "partial",
@@ -483,6 +490,10 @@ export const AlertDeliveryStatus = {
   Skipped: "skipped",
   /** Reconcile hook row: alert-dispatch itself exited non-zero. */
   FailedCommand: "failed_command",
+  /** Addition beyond spec 19: redelivery row of a pending entry given up (exhausted / source changed). */
+  Abandoned: "abandoned",
+  /** Addition beyond spec 19: redelivery row whose owed sinks were all removed/disabled. */
+  Dropped: "dropped",
 } as const;
 export type AlertDeliveryStatus = (typeof AlertDeliveryStatus)[keyof typeof AlertDeliveryStatus];
 

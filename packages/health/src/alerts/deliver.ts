@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { isJsonObject, type JsonObject } from "../util.js";
 import type { SelectedSink } from "./config.js";
+import type { SinkAttempt, SinkResultRow } from "./schemas.js";
 
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 /** Env override of the PagerDuty Events v2 endpoint (wins over the sink's `eventsUrl`). */
@@ -26,25 +27,11 @@ export interface DeliveryPolicy {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export interface AttemptRecord {
-  readonly attempt: number;
-  readonly httpStatus: number | null;
-  readonly reasonCode: string | null;
-  readonly durationMs: number;
-  /** Wait before the next attempt (absent on the last one). */
-  readonly retryInMs?: number;
-}
+/** One delivery attempt (`sinks[].attempts[]`, schema in schemas.ts). */
+export type AttemptRecord = SinkAttempt;
 
-/** `sinks[]` element of a telemetry row (spec 19 §3.3) plus the careful `attempts`. */
-export interface SinkResult {
-  readonly id: string;
-  readonly type: string;
-  readonly status: "success" | "failed";
-  readonly httpStatus: number | null;
-  readonly reasonCode: string | null;
-  readonly message: string | null;
-  readonly attempts: AttemptRecord[];
-}
+/** `sinks[]` element of a telemetry row (spec 19 §3.3) plus the careful `attempts` (schemas.ts). */
+export type SinkResult = SinkResultRow;
 
 export interface EscalationContext {
   readonly escalation: JsonObject;
@@ -305,7 +292,9 @@ export async function deliver(
   const cap = policy.maxBackoffMs ?? 10_000;
   const sleep = policy.sleep ?? defaultSleep;
   const attempts: AttemptRecord[] = [];
-  let last: Omit<SinkResult, "id" | "type" | "attempts"> = {
+  let last: Omit<SinkResult, "id" | "type" | "attempts" | "reasonCode"> & {
+    reasonCode: AttemptRecord["reasonCode"];
+  } = {
     status: "failed",
     httpStatus: null,
     reasonCode: "request_failed",

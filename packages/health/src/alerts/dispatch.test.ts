@@ -15,6 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PAGERDUTY_EVENTS_URL_ENV } from "./deliver.js";
 import { type AlertDispatchContext, alertDispatch, pendingDeliveriesFile } from "./dispatch.js";
 import { downUrl, type Receiver, startReceiver } from "./http-receiver.test-helper.js";
+import { AlertDispatchStateSchema, AlertTelemetryRowSchema, PendingDeliveriesFileSchema } from "./schemas.js";
 
 const INSTALL_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const LOOP = "demo-loop";
@@ -124,11 +125,35 @@ function ctx(env: Record<string, string>, extra: Partial<AlertDispatchContext> =
   };
 }
 
-const run = (
+/** Every artifact a dispatch run wrote validates against its schema (schemas.ts). */
+function expectArtifactsValid(state: unknown): void {
+  expect(AlertDispatchStateSchema.parse(state)).toEqual(state);
+  expect(
+    AlertDispatchStateSchema.safeParse(JSON.parse(readFileSync(o().alertDispatchState, "utf8"))).error,
+  ).toBeUndefined();
+  const pendingFile = pendingDeliveriesFile(o().alertDispatchState);
+  if (existsSync(pendingFile)) {
+    expect(
+      PendingDeliveriesFileSchema.safeParse(JSON.parse(readFileSync(pendingFile, "utf8"))).error,
+    ).toBeUndefined();
+  }
+  for (const row of readJsonl(o().telemetry.alerts)) {
+    expect(AlertTelemetryRowSchema.safeParse(row).error, JSON.stringify(row)).toBeUndefined();
+  }
+}
+
+const run = async (
   env: Record<string, string>,
   input: Record<string, string> = {},
   extra: Partial<AlertDispatchContext> = {},
-) => alertDispatch({ repo, loop: LOOP, traceId: "trace-alert-dispatch-1", ...input }, ctx(env, extra));
+) => {
+  const state = await alertDispatch(
+    { repo, loop: LOOP, traceId: "trace-alert-dispatch-1", ...input },
+    ctx(env, extra),
+  );
+  expectArtifactsValid(state);
+  return state;
+};
 
 function sinksOf(row: Record<string, unknown> | undefined): Array<Record<string, unknown>> {
   return (row?.["sinks"] ?? []) as Array<Record<string, unknown>>;
@@ -640,5 +665,29 @@ console.log(JSON.stringify({ eventSeverity: "warning", shouldDispatch: true, dis
       "health_degraded",
     ]);
     expect(wh.requests).toHaveLength(1);
+  });
+});
+
+describe("alert-dispatch: artifacts validate against schemas.ts", () => {
+  it("redelivery rows (exhausted, source changed) validate; the schemas reject foreign values", async () => {
+    const bad = await receiver([{ status: 400 }, { status: 400 }]);
+    const config = writeConfig({ b: webhookSink({ urlEnv: "B_URL" }) });
+    writeEscalations([escalation("health_critical"), escalation("health_degraded")]);
+    await run({ B_URL: bad.url }, { alertConfigFile: config }, { maxRedeliveryRuns: 1 });
+    // Line 2 is rewritten: its pending entry is abandoned; line 1 is exhausted after one run.
+    const lines = readFileSync(o().escalations, "utf8").split("\n");
+    lines[1] = JSON.stringify(escalation("health_degraded", { traceId: "other" }));
+    writeFileSync(o().escalations, lines.join("\n"));
+    await run({ B_URL: bad.url }, { alertConfigFile: config }, { maxRedeliveryRuns: 1 });
+    const rows = readJsonl(o().telemetry.alerts);
+    expect(rows.slice(2).map((r) => [r["status"], r["reasonCode"]])).toEqual([
+      ["abandoned", "redelivery_exhausted"],
+      ["abandoned", "redelivery_source_changed"],
+    ]);
+    const [first] = rows;
+    expect(AlertTelemetryRowSchema.safeParse({ ...first, reasonCode: "made_up" }).success).toBe(false);
+    expect(AlertTelemetryRowSchema.safeParse({ ...first, extra: 1 }).success).toBe(false);
+    const state = JSON.parse(readFileSync(o().alertDispatchState, "utf8"));
+    expect(AlertDispatchStateSchema.safeParse({ ...state, status: "done" }).success).toBe(false);
   });
 });

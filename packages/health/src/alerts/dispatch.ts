@@ -39,6 +39,18 @@ import {
   selectedSink,
 } from "./config.js";
 import { type DeliveryPolicy, deliver, type EscalationContext, type SinkResult } from "./deliver.js";
+import {
+  type AlertDispatchState,
+  AlertDispatchStateSchema,
+  type AlertTelemetryRow,
+  type DispatchStatus,
+  type PendingDeliveriesFile,
+  PendingDeliveriesFileSchema,
+  type PendingDelivery,
+  PendingDeliverySchema,
+} from "./schemas.js";
+
+export type { AlertDispatchState, DispatchStatus } from "./schemas.js";
 
 export const ALERT_SINK_CONFIG_SCRIPT_ENV = "OPS_MANAGER_ALERT_SINK_CONFIG_SCRIPT";
 /** A failed sink is retried on at most this many later dispatch runs, then abandoned. */
@@ -66,48 +78,6 @@ export interface AlertDispatchContext extends AlertSinkConfigContext {
   readonly generateTraceId?: () => string;
 }
 
-export type DispatchStatus = "no_source" | "no_new_escalations" | "success" | "partial" | "failed";
-
-export interface AlertDispatchState {
-  schemaVersion: "v1";
-  updatedAt: string;
-  loopId: string;
-  traceId: string | null;
-  escalationsFile: string;
-  dispatchTelemetryFile: string;
-  status: DispatchStatus;
-  processedCount: number;
-  dispatchedCount: number;
-  skippedCount: number;
-  failedCount: number;
-  failureReasonCodes: string[];
-  escalationsLineOffset: number;
-  escalationsLineCount: number;
-}
-
-/** One escalation whose delivery failed for some sinks (`<state>.pending.json`). */
-interface PendingDelivery {
-  /** 1-based line of the escalation in the escalations file. */
-  line: number;
-  /** sha256 of the line: a rewritten/rotated file is never redelivered against the wrong row. */
-  digest: string;
-  category: string;
-  /** Sinks still to deliver; sinks that accepted the escalation are never listed (no duplicates). */
-  sinks: string[];
-  delivered: string[];
-  runs: number;
-  lastReasonCodes: Record<string, string>;
-  firstFailedAt: string;
-  lastAttemptAt: string;
-}
-
-interface PendingFile {
-  schemaVersion: "v1";
-  updatedAt: string;
-  escalationsFile: string;
-  pending: PendingDelivery[];
-}
-
 /** Sibling of the dispatch state file: `alert-dispatch-state.json` → `alert-dispatch-state.pending.json`. */
 export function pendingDeliveriesFile(dispatchStateFile: string): string {
   const ext = path.extname(dispatchStateFile);
@@ -119,11 +89,16 @@ const digestOf = (line: string): string => createHash("sha256").update(line).dig
 const oneLine = (text: string): string => text.replace(/\r?\n|\r/g, " ");
 const str = (value: unknown): string | null => (typeof value === "string" && value.length > 0 ? value : null);
 
-function omitNulls(row: Record<string, unknown>): JsonObject {
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(row))
-    if (value !== null && value !== undefined) out[key] = value as never;
-  return out;
+/** `T` as written before nulls are omitted: every optional key may also be null. */
+type WithNulls<T> = T extends unknown
+  ? { [K in keyof T]: undefined extends T[K] ? T[K] | null | undefined : T[K] }
+  : never;
+
+/** Spec 19 §3.3 "nulls omitted" (top level only; nulls inside sink results are kept). */
+function omitNulls<T extends object>(row: WithNulls<T>): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) if (value !== null && value !== undefined) out[key] = value;
+  return out as T;
 }
 
 type RouteOutcome =
@@ -209,7 +184,12 @@ interface Resolved {
   readonly input: AlertDispatchInput;
 }
 
-async function readState(stateFile: string): Promise<JsonObject> {
+/**
+ * The previous state document, `{}` when there is none. Not JSON / not an object → ValidationError.
+ * A JSON object that does not match the schema is read as before: only a usable
+ * `escalationsLineOffset` is taken from it.
+ */
+async function readState(stateFile: string): Promise<Partial<AlertDispatchState>> {
   let text: string;
   try {
     text = await readFile(stateFile, "utf8");
@@ -220,31 +200,40 @@ async function readState(stateFile: string): Promise<JsonObject> {
   try {
     const value: unknown = JSON.parse(text);
     if (!isJsonObject(value)) throw new Error("not an object");
-    return value;
+    const parsed = AlertDispatchStateSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const offset = value["escalationsLineOffset"];
+    return typeof offset === "number" && Number.isSafeInteger(offset) && offset >= 0
+      ? { escalationsLineOffset: offset }
+      : {};
   } catch {
     throw new ValidationError(`invalid dispatch state JSON: ${stateFile}`);
   }
 }
 
+/**
+ * Pending redeliveries for `escalationsFile`; `[]` when the file is missing, not JSON or belongs to
+ * another escalations file. A file that does not match the schema keeps only its valid entries.
+ */
 async function readPending(file: string, escalationsFile: string): Promise<PendingDelivery[]> {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(await readFile(file, "utf8"));
-    if (
-      !isJsonObject(value) ||
-      value["escalationsFile"] !== escalationsFile ||
-      !Array.isArray(value["pending"])
-    )
-      return [];
-    return (value["pending"] as unknown[]).filter(
-      (p): p is PendingDelivery & JsonObject =>
-        isJsonObject(p) &&
-        typeof p["line"] === "number" &&
-        typeof p["digest"] === "string" &&
-        Array.isArray(p["sinks"]),
-    );
+    value = JSON.parse(await readFile(file, "utf8"));
   } catch {
     return [];
   }
+  const parsed = PendingDeliveriesFileSchema.safeParse(value);
+  if (parsed.success) return parsed.data.escalationsFile === escalationsFile ? parsed.data.pending : [];
+  if (
+    !isJsonObject(value) ||
+    value["escalationsFile"] !== escalationsFile ||
+    !Array.isArray(value["pending"])
+  )
+    return [];
+  return value["pending"].flatMap((entry) => {
+    const one = PendingDeliverySchema.safeParse(entry);
+    return one.success ? [one.data] : [];
+  });
 }
 
 async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<AlertDispatchState> {
@@ -252,9 +241,7 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
   const cwd = contextCwd(ctx);
   const now = () => nowTimestamp(ctx.clock);
   const previous = await readState(r.stateFile);
-  const prevRaw = previous["escalationsLineOffset"];
-  const prevOffset =
-    typeof prevRaw === "number" && Number.isSafeInteger(prevRaw) && prevRaw >= 0 ? prevRaw : 0;
+  const prevOffset = previous.escalationsLineOffset ?? 0;
   const pendingFile = pendingDeliveriesFile(r.stateFile);
 
   const counts = { processed: 0, dispatched: 0, skipped: 0, failed: 0 };
@@ -350,7 +337,8 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
     return loaded !== null && "config" in loaded ? (loaded.config.sinks[id] ?? {}) : {};
   };
 
-  const telemetry = (row: Record<string, unknown>) => appendJsonl(r.telemetryFile, omitNulls(row));
+  const telemetry = (row: WithNulls<AlertTelemetryRow>) =>
+    appendJsonl(r.telemetryFile, omitNulls<AlertTelemetryRow>(row));
   const downSinks = new Set<string>();
   const deliverTo = async (
     sink: SelectedSink,
@@ -391,7 +379,7 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
   let pending = await readPending(pendingFile, r.escalationsFile);
   const savePending = async () => {
     if (pending.length === 0 && !(await exists(pendingFile))) return;
-    const doc: PendingFile = {
+    const doc: PendingDeliveriesFile = {
       schemaVersion: "v1",
       updatedAt: now(),
       escalationsFile: r.escalationsFile,
@@ -409,7 +397,7 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
       timestamp: now(),
       loopId: r.loopId,
       traceId: r.traceId,
-      category: "alert_dispatch",
+      category: "alert_dispatch" as const,
     };
     if (rawLine === null || digestOf(rawLine) !== entry.digest) {
       await telemetry({
@@ -516,7 +504,12 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
     const rawLine = lines[index] as string;
     offset += 1;
     counts.processed += 1;
-    const common = { timestamp: now(), loopId: r.loopId, traceId: r.traceId, category: "alert_dispatch" };
+    const common = {
+      timestamp: now(),
+      loopId: r.loopId,
+      traceId: r.traceId,
+      category: "alert_dispatch" as const,
+    };
     if (rawLine.trim().length === 0) {
       counts.skipped += 1; // Q19-9: no telemetry row for blank lines.
       continue;
@@ -580,7 +573,7 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
         escalationTimestamp: escTimestamp,
         eventSeverity,
         escalation,
-        route: routed.route,
+        route: { ...routed.route },
         sinkCount: 0,
         dispatchedSinkCount: 0,
         failedSinkCount: 0,
@@ -614,7 +607,7 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
       escalationTimestamp: escTimestamp,
       eventSeverity,
       escalation,
-      route: routed.route,
+      route: { ...routed.route },
       sinks: results,
       sinkCount: routed.dispatchable.length,
       dispatchedSinkCount: ok,

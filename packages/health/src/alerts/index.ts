@@ -2,3 +2,4 @@
 export * from "./config.js";
 export * from "./deliver.js";
 export * from "./dispatch.js";
+export * from "./schemas.js";
