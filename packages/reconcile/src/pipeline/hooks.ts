@@ -31,6 +31,11 @@ export interface HookRunOptions {
   readonly cwd: string;
   /** Kill the hook after this long (default: no limit, like the original). */
   readonly timeoutMs?: number;
+  /**
+   * Run the hook in its own process group and kill the whole group on timeout: a grandchild still
+   * holding stdout open would otherwise keep the caller waiting after the hook itself was killed.
+   */
+  readonly killGroupOnTimeout?: boolean;
 }
 
 export interface HookResult {
@@ -51,7 +56,8 @@ export async function runHook(
 ): Promise<HookResult> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(options.env)) if (value !== undefined) env[key] = value;
-  const result = await execa(script, [...args], {
+  const group = options.killGroupOnTimeout === true && options.timeoutMs !== undefined;
+  const subprocess = execa(script, [...args], {
     env,
     extendEnv: false,
     cwd: options.cwd,
@@ -59,8 +65,11 @@ export async function runHook(
     all: true,
     stdin: "ignore",
     stripFinalNewline: false,
-    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+    ...(group ? { detached: true } : {}),
+    ...(options.timeoutMs === undefined || group ? {} : { timeout: options.timeoutMs }),
   });
+  const timer = group ? setTimeout(() => killProcessGroup(subprocess.pid), options.timeoutMs) : undefined;
+  const result = await subprocess.finally(() => clearTimeout(timer));
   const stdout = typeof result.stdout === "string" ? result.stdout : "";
   const stderr = typeof result.stderr === "string" ? result.stderr : "";
   let all = typeof result.all === "string" ? result.all : `${stdout}${stderr}`;
@@ -73,6 +82,15 @@ export async function runHook(
     stderr: exitCode === null && stderr.length === 0 ? `${result.shortMessage}\n` : stderr,
     all,
   };
+}
+
+function killProcessGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
 }
 
 /** The hook's stdout as one JSON object, or null (empty, not JSON, or not an object). */

@@ -6,7 +6,7 @@
  */
 import type { Clock, JsonObject } from "@ops/contract";
 import { telemetrySummary } from "@ops/health";
-import { execa } from "execa";
+import { runHook } from "../pipeline/hooks.js";
 import { isJsonObject } from "./coalesce.js";
 import { parseObjectLine } from "./read.js";
 
@@ -29,7 +29,7 @@ export interface SummaryRequest {
 export async function loadTelemetrySummary(request: SummaryRequest): Promise<JsonObject | null> {
   const args = ["--repo", request.repoPath, "--loop", request.loopId, "--window", String(request.window)];
   const script = request.env[TELEMETRY_SUMMARY_SCRIPT_ENV];
-  if (script !== undefined && script.length > 0) return runHook(script, args, request);
+  if (script !== undefined && script.length > 0) return runSummaryHook(script, args, request);
   try {
     const summary: unknown = await telemetrySummary(
       { repo: request.repoPath, loop: request.loopId, window: String(request.window) },
@@ -45,38 +45,16 @@ export async function loadTelemetrySummary(request: SummaryRequest): Promise<Jso
   }
 }
 
-async function runHook(script: string, args: string[], request: SummaryRequest): Promise<JsonObject | null> {
-  const timeoutMs = request.hookTimeoutMs ?? DEFAULT_SUMMARY_HOOK_TIMEOUT_MS;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    // Own process group, so a timeout kills the hook *and* anything it started: a grandchild still
-    // holding stdout open would otherwise keep status waiting after the hook itself was killed.
-    const subprocess = execa(script, args, {
-      cwd: request.cwd,
-      env: request.env,
-      extendEnv: false,
-      stdin: "ignore",
-      stderr: "ignore",
-      reject: false,
-      detached: true,
-      stripFinalNewline: true,
-    });
-    timer = setTimeout(() => killGroup(subprocess.pid), timeoutMs);
-    const result = await subprocess;
-    if (result.failed || result.exitCode !== 0 || typeof result.stdout !== "string") return null;
-    return parseObjectLine(result.stdout);
-  } catch {
-    return null;
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // Already gone.
-  }
+async function runSummaryHook(
+  script: string,
+  args: string[],
+  request: SummaryRequest,
+): Promise<JsonObject | null> {
+  const result = await runHook(script, args, {
+    env: request.env,
+    cwd: request.cwd,
+    timeoutMs: request.hookTimeoutMs ?? DEFAULT_SUMMARY_HOOK_TIMEOUT_MS,
+    killGroupOnTimeout: true,
+  });
+  return result.ok ? parseObjectLine(result.stdout.replace(/\n$/, "")) : null;
 }
