@@ -1,0 +1,2 @@
+export * from "./fleet-reconcile.js";
+export * from "./schemas.js";
