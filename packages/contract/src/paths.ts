@@ -2,6 +2,7 @@
  * The artifact path layout: the one module that knows every path under `.superloop/`.
  * Relative paths (as recorded inside envelopes) use `/`; absolute ones are built with node:path.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { ValidationError } from "./errors.js";
 
@@ -141,4 +142,38 @@ export type FleetPaths = ReturnType<typeof fleetPaths>;
  */
 export function resolveRepoPath(repo: string, cwd: string = process.env["PWD"] ?? process.cwd()): string {
   return path.resolve(cwd, repo);
+}
+
+/** Bundled catalogs, relative to the ops-manager install root (spec 00, spec 10 §1.1). */
+export const THRESHOLD_PROFILES_CATALOG = "config/ops-manager-threshold-profiles.v1.json";
+export const ALERT_SINKS_CATALOG = "config/ops-manager-alert-sinks.v1.json";
+
+export interface InstallRoot {
+  /** Absolute install root directory (the monorepo root in this repository). */
+  readonly root: string;
+  /** Absolute path of the bundled threshold-profile catalog. */
+  readonly thresholdProfilesFile: string;
+  /** Absolute path of the bundled alert-sink config. */
+  readonly alertSinksFile: string;
+}
+
+/**
+ * The install root at or above `start`: the nearest directory whose `config/` holds the bundled
+ * threshold-profile catalog, or null. Apps search from their own module file, so the result is the
+ * same from sources, from a build and from any working directory.
+ */
+export function findInstallRoot(start: string): InstallRoot | null {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (existsSync(path.join(dir, THRESHOLD_PROFILES_CATALOG))) {
+      return {
+        root: dir,
+        thresholdProfilesFile: path.join(dir, THRESHOLD_PROFILES_CATALOG),
+        alertSinksFile: path.join(dir, ALERT_SINKS_CATALOG),
+      };
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
 }

@@ -62,7 +62,6 @@ export {
   resolveHealthThresholds,
   resolveThresholdProfile,
   selectThresholdProfilesFile,
-  THRESHOLD_PROFILES_CATALOG,
   THRESHOLD_PROFILES_FILE_ENV,
   type ThresholdCatalog,
   type ThresholdProfileInput,

@@ -4,7 +4,8 @@
  * with the critical ≥ degraded invariant that reconcile and health validate.
  */
 import path from "node:path";
-import { OpsError, readJsonFile, ValidationError } from "@ops/contract";
+/** The bundled catalog, relative to the install root (spec 10 §1.1). */
+import { OpsError, readJsonFile, THRESHOLD_PROFILES_CATALOG, ValidationError } from "@ops/contract";
 import { contextCwd, contextEnv, type HealthCommandContext } from "./context.js";
 import type { HealthThresholds, ThresholdProfileDocument, ThresholdProfileOutputValues } from "./schemas.js";
 import {
@@ -15,9 +16,6 @@ import {
   optionalFlag,
   UNSIGNED_INTEGER,
 } from "./util.js";
-
-/** The bundled catalog, relative to the install root (spec 10 §1.1). */
-export const THRESHOLD_PROFILES_CATALOG = "config/ops-manager-threshold-profiles.v1.json";
 /** Env fallback for the catalog path (spec 10 §4). */
 export const THRESHOLD_PROFILES_FILE_ENV = "OPS_MANAGER_THRESHOLD_PROFILES_FILE";
 

@@ -5,12 +5,16 @@
  * the *names* of the variables and whether they are set.
  */
 import path from "node:path";
-import { OpsError, readJsonFile, ValidationError, validateAgainstSchema } from "@ops/contract";
+/** The bundled sink config, relative to the install root (spec 10 §1.1). */
+import {
+  ALERT_SINKS_CATALOG,
+  OpsError,
+  readJsonFile,
+  ValidationError,
+  validateAgainstSchema,
+} from "@ops/contract";
 import { contextCwd, contextEnv, type HealthCommandContext } from "../context.js";
 import { compareCodePoints, isJsonObject, type JsonObject, optionalFlag } from "../util.js";
-
-/** The bundled sink config, relative to the install root (spec 10 §1.1). */
-export const ALERT_SINKS_CATALOG = "config/ops-manager-alert-sinks.v1.json";
 /** Env fallback for the config path (spec 10 §4). */
 export const ALERT_SINKS_FILE_ENV = "OPS_MANAGER_ALERT_SINKS_FILE";
 
