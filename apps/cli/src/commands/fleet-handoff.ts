@@ -6,7 +6,7 @@ import { defineCommand, notImplemented } from "../command.js";
 
 export const fleetHandoffCommand = defineCommand({
   name: "handoff",
-  describe: "Plan and execute operator handoff intents",
+  describe: "Plan and execute operator handoff intents (not implemented yet)",
   flags: {},
   run: () => {
     throw notImplemented("fleet handoff");

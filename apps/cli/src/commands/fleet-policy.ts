@@ -6,7 +6,7 @@ import { defineCommand, notImplemented } from "../command.js";
 
 export const fleetPolicyCommand = defineCommand({
   name: "policy",
-  describe: "Evaluate fleet remediation policy into ranked candidates",
+  describe: "Evaluate fleet remediation policy into ranked candidates (not implemented yet)",
   flags: {},
   run: () => {
     throw notImplemented("fleet policy");

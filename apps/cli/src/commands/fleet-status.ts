@@ -6,7 +6,7 @@ import { defineCommand, notImplemented } from "../command.js";
 
 export const fleetStatusCommand = defineCommand({
   name: "status",
-  describe: "Print the fleet status projection",
+  describe: "Print the fleet status projection (not implemented yet)",
   flags: {},
   run: () => {
     throw notImplemented("fleet status");

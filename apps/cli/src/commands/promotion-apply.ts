@@ -6,7 +6,7 @@ import { defineCommand, notImplemented } from "../command.js";
 
 export const promotionApplyCommand = defineCommand({
   name: "apply",
-  describe: "Apply (or roll back) a promotion decision to fleet policy",
+  describe: "Apply (or roll back) a promotion decision to fleet policy (not implemented yet)",
   flags: {},
   run: () => {
     throw notImplemented("promotion apply");

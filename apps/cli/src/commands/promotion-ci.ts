@@ -6,7 +6,7 @@ import { defineCommand, notImplemented } from "../command.js";
 
 export const promotionCiCommand = defineCommand({
   name: "ci",
-  describe: "CI wrapper around the promotion gates evaluator",
+  describe: "CI wrapper around the promotion gates evaluator (not implemented yet)",
   flags: {},
   run: () => {
     throw notImplemented("promotion ci");

@@ -6,7 +6,7 @@ import { defineCommand, notImplemented } from "../command.js";
 
 export const promotionGatesCommand = defineCommand({
   name: "gates",
-  describe: "Evaluate the promotion gates of guarded autonomous mode",
+  describe: "Evaluate the promotion gates of guarded autonomous mode (not implemented yet)",
   flags: {},
   run: () => {
     throw notImplemented("promotion gates");

@@ -6,7 +6,7 @@ import { defineCommand, notImplemented } from "../command.js";
 
 export const promotionOrchestrateCommand = defineCommand({
   name: "orchestrate",
-  describe: "Evaluate promotion, then apply or roll back in one step",
+  describe: "Evaluate promotion, then apply or roll back in one step (not implemented yet)",
   flags: {},
   run: () => {
     throw notImplemented("promotion orchestrate");
