@@ -1,0 +1,1 @@
+export * from "./fleet-policy.js";

@@ -1,0 +1,122 @@
+/** Test fixtures (not exported from the package): normalised registry policies and fleet states. */
+import type { NormalizedFleetAutonomous, NormalizedFleetPolicy } from "@ops/contract";
+import type { PolicyArtifactPaths } from "./evaluate.js";
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : DeepPartial<T[K]> };
+
+/** The spec 20 §4 defaults (advisory). */
+export function defaultPolicy(): NormalizedFleetPolicy {
+  return {
+    mode: "advisory",
+    suppressions: {},
+    noiseControls: { dedupeWindowSeconds: 300 },
+    autonomous: {
+      enabled: false,
+      allow: { categories: ["reconcile_failed", "health_critical"], intents: ["cancel"] },
+      thresholds: { minSeverity: "critical", minConfidence: "high" },
+      safety: { maxActionsPerRun: 1, maxActionsPerLoop: 1, cooldownSeconds: 300, killSwitch: false },
+      governance: {},
+      rollout: {
+        canaryPercent: 100,
+        scope: { loopIds: [] },
+        selector: { salt: "fleet-autonomous-rollout-v1" },
+        pause: { manual: false },
+        autoPause: {
+          enabled: true,
+          lookbackExecutions: 5,
+          minSampleSize: 3,
+          ambiguityRateThreshold: 0.4,
+          failureRateThreshold: 0.4,
+        },
+      },
+    },
+  };
+}
+
+export const GOVERNANCE = {
+  actor: "oncall-a",
+  approvalRef: "CHG-42",
+  rationale: "dogfood",
+  changedAt: "2026-03-01T00:00:00Z",
+  reviewBy: "2026-06-01T00:00:00Z",
+  reviewWindowDays: 92,
+} as const;
+
+function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
+  if (patch === undefined) return base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+    const current = out[key];
+    out[key] =
+      value !== null &&
+      typeof value === "object" &&
+      !Array.isArray(value) &&
+      current !== null &&
+      typeof current === "object"
+        ? merge(current, value as DeepPartial<typeof current>)
+        : value;
+  }
+  return out as T;
+}
+
+/** Guarded autonomy with complete governance, zero windows (history-independent) unless patched. */
+export function guardedPolicy(
+  patch: {
+    suppressions?: NormalizedFleetPolicy["suppressions"];
+    dedupeWindowSeconds?: number;
+    autonomous?: DeepPartial<NormalizedFleetAutonomous>;
+  } = {},
+): NormalizedFleetPolicy {
+  const base = defaultPolicy();
+  return {
+    mode: "guarded_auto",
+    suppressions: patch.suppressions ?? {},
+    noiseControls: { dedupeWindowSeconds: patch.dedupeWindowSeconds ?? 0 },
+    autonomous: merge({ ...base.autonomous, enabled: true, governance: { ...GOVERNANCE } }, patch.autonomous),
+  };
+}
+
+export function result(loopId: string, status: string, healthStatus: string, traceId = `fx-1-${loopId}`) {
+  return { loopId, status, healthStatus, traceId };
+}
+
+export const PATHS: PolicyArtifactPaths = {
+  fleetStateFile: "/repo/.superloop/ops-manager/fleet/state.json",
+  registryFile: "/repo/.superloop/ops-manager/fleet/registry.v1.json",
+  policyStateFile: "/repo/.superloop/ops-manager/fleet/policy-state.json",
+  governanceAuditFile: "/repo/.superloop/ops-manager/fleet/telemetry/policy-governance.jsonl",
+  handoffTelemetryFile: "/repo/.superloop/ops-manager/fleet/telemetry/handoff.jsonl",
+  policyHistoryFile: "/repo/.superloop/ops-manager/fleet/telemetry/policy-history.jsonl",
+};
+
+/** `2026-03-02T10:01:00Z` in epoch seconds. */
+export const NOW = Date.UTC(2026, 2, 2, 10, 1, 0) / 1000;
+
+/** An autonomous handoff execute record (spec 24 §8.2). */
+export function executeRecord(
+  timestamp: string | undefined,
+  counts: {
+    requested?: number;
+    executedIntents?: number;
+    executed?: number;
+    ambiguous?: number;
+    failed?: number;
+  },
+  mode = "autonomous",
+) {
+  return {
+    ...(timestamp === undefined ? {} : { timestamp }),
+    category: "fleet_handoff_execute",
+    fleetId: "fleet-east",
+    traceId: "h-1",
+    execution: {
+      mode,
+      ...(counts.requested === undefined ? {} : { requestedIntentCount: counts.requested }),
+      ...(counts.executedIntents === undefined ? {} : { executedIntentCount: counts.executedIntents }),
+      executedCount: counts.executed ?? 0,
+      ambiguousCount: counts.ambiguous ?? 0,
+      failedCount: counts.failed ?? 0,
+      results: [],
+    },
+  };
+}
