@@ -1,2 +1,5 @@
 // Promotion gates, CI wrapper, audited apply and orchestration.
-export {};
+export * from "./apply/index.js";
+export * from "./ci/index.js";
+export * from "./gates/index.js";
+export * from "./orchestrate/index.js";

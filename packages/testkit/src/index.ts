@@ -12,6 +12,7 @@ export {
 } from "./fsutil.js";
 export * from "./prng.js";
 export * from "./process.js";
+export * from "./promotion-evidence.js";
 export * from "./runtime-command.js";
 export * from "./scenarios.js";
 export * from "./temp.js";

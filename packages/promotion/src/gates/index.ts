@@ -1,0 +1,45 @@
+export {
+  classifyHandoffRecords,
+  type DrillEvidence,
+  evaluatePromotionGates,
+  type GateEvaluation,
+  type GateEvidence,
+  type HandoffTelemetryEvidence,
+} from "./evaluate.js";
+export {
+  FLEET_STATUS_SCRIPT_ENV,
+  type FleetStatusProducer,
+  IN_PROCESS_FLEET_STATUS_PRODUCER,
+  readDrillEvidence,
+  readHandoffTelemetry,
+} from "./evidence.js";
+export {
+  PROMOTION_GATE_DEFAULTS,
+  type PromotionGatesContext,
+  type PromotionGatesInput,
+  PromotionGatesMessage,
+  type PromotionGatesOutcome,
+  parsePromotionThresholds,
+  promotionGates,
+} from "./promotion-gates.js";
+export {
+  type HandoffAutonomousRun,
+  HandoffAutonomousRunSchema,
+  PROMOTION_SCHEMA_VERSION,
+  type PromotionDecisionDocument,
+  PromotionDecisionSchema,
+  PromotionDrillEntrySchema,
+  type PromotionDrillEvidence,
+  PromotionDrillEvidenceSchema,
+  type PromotionGates,
+  type PromotionState,
+  PromotionStateSchema,
+  type PromotionSummary,
+  type PromotionTelemetryRow,
+  PromotionTelemetryRowSchema,
+  type PromotionThresholds,
+  PromotionThresholdsSchema,
+  promotionDrillEvidenceJsonSchema,
+  REQUIRED_SUPPRESSION_PATHS,
+  validatePromotionDrillEvidence,
+} from "./schemas.js";
