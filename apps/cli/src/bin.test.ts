@@ -57,7 +57,11 @@ describe("ops-manager (spawned from source, foreign cwd)", () => {
   });
 
   it("an OpsError from a command: one error line, exit 1, nothing on stdout", async () => {
-    const result = await runBin(["fleet", "status"], cwd);
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "error: not implemented yet: fleet status\n" });
+    const result = await runBin(["fleet", "status", "--repo", cwd], cwd);
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `error: fleet state file not found: ${cwd}/.superloop/ops-manager/fleet/state.json\n`,
+    });
   });
 });

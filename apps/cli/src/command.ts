@@ -3,7 +3,6 @@
  * package function and prints its result; parsing, help, usage errors and the error → exit-code
  * mapping live in `parse.ts` / `run.ts`, never in a command.
  */
-import { OpsError } from "@ops/contract";
 import type { InstallRoot } from "./install-root.js";
 import type { CliIo } from "./io.js";
 import type { JsonOutputOptions } from "./output.js";
@@ -129,9 +128,4 @@ export function defineGroup(spec: {
     usageStream: spec.usageStream,
     ...(spec.epilogue === undefined ? {} : { epilogue: spec.epilogue }),
   };
-}
-
-/** The placeholder body of a command whose package function does not exist yet. */
-export function notImplemented(command: string): OpsError {
-  return new OpsError(`not implemented yet: ${command}`, { exitCode: 1 });
 }

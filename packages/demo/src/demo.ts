@@ -1,17 +1,31 @@
 /**
- * `ops-manager demo`: a simulated fleet managed end to end by the real packages. Each loop run gets
- * its own repository (the runtime runs one loop per repository), written by the testkit's runtime
- * simulation. Local loops are read from their repository; sprite-hosted loops are read through a
- * real sprite service on 127.0.0.1. The manager reconciles every loop, an operator approves the
- * loop that waits for approval (through its sprite service, confirmed by the runtime's recorded
- * decision), and a second, incremental pass shows what changed.
+ * `ops-manager demo`: a simulated fleet managed end to end by the real packages. The testkit's
+ * runtime simulation writes each loop's artifacts; the manager's own repository hosts one local
+ * loop and every other loop runs on a simulated sprite host behind a real sprite service on
+ * 127.0.0.1. The demo then does what an operator would: reconcile the fleet, read the fleet table,
+ * approve the loop that waits for approval, run a policy pass and a handoff plan, confirm the
+ * handoff's cancel of the critical loop, reconcile again, and dry-run a promotion over the
+ * evidence the fleet produced.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Clock, opsPaths, systemClock } from "@ops/contract";
-import { controlIntent, reconcile } from "@ops/reconcile";
-import { superloopBinPath } from "@ops/testkit";
+import { type Clock, fleetPaths, opsPaths, systemClock } from "@ops/contract";
+import {
+  type FleetLoopResult,
+  type FleetReconcileState,
+  fleetHandoff,
+  fleetPolicy,
+  fleetReconcile,
+  fleetStatus,
+  formatHandoffTable,
+  readFleetStatusLoopDetails,
+  renderFleetStatusTable,
+} from "@ops/fleet";
+import { formatPolicyTable } from "@ops/policy";
+import { promotionOrchestrate } from "@ops/promotion";
+import { controlIntent } from "@ops/reconcile";
+import { promotionDrillEvidence, superloopBinPath, writePromotionDrillEvidence } from "@ops/testkit";
 import {
   DEMO_WEBHOOK_URL_ENV,
   type DeliveredAlert,
@@ -24,13 +38,15 @@ import {
   DEMO_FLEET,
   type DemoLoop,
   type DemoLoopSpec,
+  demoRegistry,
+  serviceTokenEnv,
 } from "./fleet.js";
 import { type DemoService, startDemoService } from "./services.js";
 
 export interface DemoOptions {
   /** Where to build the demo (created if missing); default a fresh temp directory. */
   readonly dir?: string | undefined;
-  /** The ops-manager install root (holds `config/`), for the bundled threshold catalog. */
+  /** The ops-manager install root (holds `config/`), for the bundled catalogs. */
   readonly installRoot: string;
   readonly clock?: Clock;
   readonly fleet?: readonly DemoLoopSpec[];
@@ -40,14 +56,14 @@ export interface DemoLoopReport {
   readonly loopId: string;
   readonly story: string;
   readonly transport: "local" | "sprite_service";
-  /** Where the manager's artifacts of this loop are (`--repo` for status/reconcile). */
-  readonly managerRepo: string;
-  readonly exitCode: number;
+  /** Per fleet pass: the loop's reconcile result status (`success` | `failed` | `skipped`). */
+  readonly reconcile: readonly string[];
+  /** Per fleet pass: the projected lifecycle state (`unknown` when the reconcile failed). */
   readonly lifecycle: readonly string[];
   readonly health: string;
   readonly reasonCodes: readonly string[];
+  /** Per fleet pass: events ingested by that pass. */
   readonly eventsIngested: readonly number[];
-  readonly failureCode: string | null;
   readonly escalations: number;
 }
 
@@ -55,42 +71,75 @@ export interface DemoControlReport {
   readonly loopId: string;
   readonly intent: string;
   readonly transport: string;
+  /** `control` (per-loop control) or `fleet handoff`. */
+  readonly via: string;
   readonly status: string;
   readonly exitCode: number;
 }
 
 export interface DemoReport {
   readonly dir: string;
+  /** The fleet's repository: `--repo` for every fleet command. */
+  readonly managerRepo: string;
   readonly loops: readonly DemoLoopReport[];
+  /** Per fleet pass: the rollup status and reason codes. */
+  readonly fleetPasses: readonly { readonly status: string; readonly reasonCodes: readonly string[] }[];
   readonly controls: readonly DemoControlReport[];
   /** Escalations the local webhook receiver accepted, in delivery order. */
   readonly alerts: readonly DeliveredAlert[];
-}
-
-function field(document: unknown, ...keys: string[]): unknown {
-  let value: unknown = document;
-  for (const key of keys) {
-    if (typeof value !== "object" || value === null) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
+  /** The policy pass after the first fleet reconcile. */
+  readonly policy: {
+    readonly candidates: readonly string[];
+    readonly suppressed: readonly string[];
+    readonly autoEligible: readonly string[];
+    readonly reasonCodes: readonly string[];
+    readonly table: string;
+  };
+  /** The handoff plan built from that policy pass. */
+  readonly handoff: {
+    readonly intents: readonly string[];
+    readonly reasonCodes: readonly string[];
+    readonly table: string;
+  };
+  /** `fleet status --format table` after the second fleet reconcile. */
+  readonly fleetTable: string;
+  /** `promotion orchestrate --mode dry_run` over the evidence the fleet produced. */
+  readonly promotion: {
+    readonly status: string;
+    readonly decision: string;
+    readonly failedGates: readonly string[];
+    readonly reasonCodes: readonly string[];
+    readonly summaryFile: string;
+  };
 }
 
 function countLines(file: string): number {
-  if (!existsSync(file)) return 0;
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line.trim().length > 0).length;
+  try {
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line.trim().length > 0).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Events ingested by the last per-loop reconcile (its telemetry row), 0 when it failed before ingesting. */
+function lastEventsIngested(managerRepo: string, loopId: string): number {
+  try {
+    const lines = readFileSync(opsPaths(managerRepo, loopId).telemetry.reconcile, "utf8").trim().split("\n");
+    const row = JSON.parse(lines.at(-1) ?? "{}") as { eventsIngested?: unknown };
+    return typeof row.eventsIngested === "number" ? row.eventsIngested : 0;
+  } catch {
+    return 0;
+  }
 }
 
 interface ManagedLoop {
   readonly loop: DemoLoop;
-  readonly transport: "local" | "sprite_service";
-  readonly managerRepo: string;
   readonly service: DemoService | null;
 }
 
-function serviceFlags(managed: ManagedLoop) {
+function controlFlags(managed: ManagedLoop) {
   return managed.service === null
     ? {}
     : {
@@ -115,107 +164,208 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const webhook = await startDemoWebhook();
   const alertConfigFile = writeDemoAlertConfig(dir);
   try {
+    const tokens: Record<string, string> = {};
+    const serviceUrls = new Map<string, string>();
     for (const loop of loops) {
-      const onSprite = loop.spec.transport === "sprite_service";
-      managed.push({
-        loop,
-        transport: onSprite ? "sprite_service" : "local",
-        managerRepo: onSprite ? managerRepo : loop.repo.root,
-        service: onSprite ? await startDemoService(loop.repo.root, options.installRoot) : null,
-      });
+      const service =
+        loop.transport === "sprite_service"
+          ? await startDemoService(loop.repo.root, options.installRoot)
+          : null;
+      if (service !== null) {
+        tokens[serviceTokenEnv(loop.spec.loopId)] = service.token;
+        serviceUrls.set(loop.spec.loopId, service.baseUrl);
+      }
+      managed.push({ loop, service });
     }
-    const env = { ...process.env, [DEMO_WEBHOOK_URL_ENV]: webhook.url };
-    const ctx = { installRoot: options.installRoot, clock, env };
-    const lifecycles = new Map<string, string[]>();
+    const registry = demoRegistry(loops, { now: clock.now(), serviceUrls });
+    const fleet = fleetPaths(managerRepo);
+    mkdirSync(path.dirname(fleet.registry), { recursive: true });
+    writeFileSync(fleet.registry, `${JSON.stringify(registry, null, 2)}\n`);
+
+    const env = {
+      ...process.env,
+      ...tokens,
+      [DEMO_WEBHOOK_URL_ENV]: webhook.url,
+      OPS_MANAGER_ALERTS_ENABLED: "true",
+      OPS_MANAGER_ALERT_SINKS_FILE: alertConfigFile,
+      SUPERLOOP_BIN: superloopBinPath(),
+    };
+    const ctx = { installRoot: options.installRoot, clock, env, cwd: managerRepo };
+    const passes: FleetReconcileState[] = [];
     const ingested = new Map<string, number[]>();
-    const results = new Map<string, Awaited<ReturnType<typeof reconcile>>>();
     const controls: DemoControlReport[] = [];
 
     const pass = async (number: number) => {
-      for (const item of managed) {
-        const loopId = item.loop.spec.loopId;
-        const result = await reconcile(
-          {
-            repo: item.managerRepo,
-            loop: loopId,
-            traceId: `demo-${loopId}-pass${number}`,
-            alertsEnabled: "true",
-            alertConfigFile,
-            ...serviceFlags(item),
-          },
-          ctx,
-        );
-        results.set(loopId, result);
-        const ops = opsPaths(item.managerRepo, loopId);
-        const telemetry = readFileSync(ops.telemetry.reconcile, "utf8").trim().split("\n");
-        const row = JSON.parse(telemetry.at(-1) ?? "{}") as { eventsIngested?: number };
-        ingested.set(loopId, [...(ingested.get(loopId) ?? []), row.eventsIngested ?? 0]);
-        const state = existsSync(ops.state) ? JSON.parse(readFileSync(ops.state, "utf8")) : {};
-        const lifecycle = String(field(state, "transition", "currentState") ?? "unknown");
-        lifecycles.set(loopId, [...(lifecycles.get(loopId) ?? []), lifecycle]);
+      const state = await fleetReconcile(
+        { repo: managerRepo, traceId: `demo-pass${number}`, maxParallel: "4", deterministicOrder: true },
+        ctx,
+      );
+      passes.push(state);
+      for (const result of state.results) {
+        const events = result.status === "success" ? lastEventsIngested(managerRepo, result.loopId) : 0;
+        ingested.set(result.loopId, [...(ingested.get(result.loopId) ?? []), events]);
       }
+      return state;
     };
 
-    await pass(1);
+    const first = await pass(1);
     // The operator approves every loop that waits for approval, through its own transport; the
     // runtime records the decision and control confirms it from that evidence.
     for (const item of managed) {
-      if (lifecycles.get(item.loop.spec.loopId)?.at(-1) !== "awaiting_approval") continue;
+      const result = first.results.find((entry) => entry.loopId === item.loop.spec.loopId);
+      if (result?.transitionState !== "awaiting_approval") continue;
       const outcome = await controlIntent(
         {
-          repo: item.managerRepo,
+          repo: managerRepo,
           loop: item.loop.spec.loopId,
           intent: "approve",
           by: "demo-operator",
           note: "looks good",
           timeoutSeconds: "5",
           intervalSeconds: "1",
-          ...serviceFlags(item),
+          ...controlFlags(item),
         },
-        { ...ctx, env: { ...env, SUPERLOOP_BIN: superloopBinPath() }, stderr: () => {} },
+        { ...ctx, stderr: () => {} },
       );
       controls.push({
         loopId: item.loop.spec.loopId,
         intent: "approve",
-        transport: item.transport,
+        transport: item.loop.transport,
+        via: "control",
         status: String(outcome.intent.status),
         exitCode: outcome.exitCode,
       });
     }
-    // Between the passes one running loop makes progress; the rest stay as they were.
+    // Between the passes the local running loop makes progress; the rest stay as they were.
     const running = managed.find(
       (item) => item.loop.spec.scenario === "running" && item.loop.spec.corruptEventsLog !== true,
     );
+    // A policy pass over the first reconcile, the handoff plan it leads to, and the operator's
+    // confirmed execution of the cancel for the critical loop (through its transport, confirmed
+    // from the runtime's evidence).
+    const policyState = await fleetPolicy({ repo: managerRepo }, ctx);
+    const plan = await fleetHandoff({ repo: managerRepo }, ctx);
+    const critical = plan.intents.find((intent) => intent.category === "health_critical");
+    if (critical !== undefined) {
+      const executed = await fleetHandoff(
+        {
+          repo: managerRepo,
+          execute: true,
+          confirm: true,
+          by: "demo-operator",
+          note: "heartbeat stale for 15 minutes",
+          intentId: critical.intentId,
+          timeoutSeconds: "5",
+          intervalSeconds: "1",
+        },
+        ctx,
+      );
+      const result = executed.execution?.results?.find((entry) => entry.intentId === critical.intentId);
+      controls.push({
+        loopId: critical.loopId,
+        intent: critical.intent,
+        transport: critical.transport ?? "local",
+        via: "fleet handoff",
+        status: String(result?.status ?? "not_executed"),
+        exitCode: result?.controlExitCode ?? 1,
+      });
+    }
     if (running) advanceRunningLoop(running.loop);
-    await pass(2);
+    const last = await pass(2);
+    const status = await fleetStatus({ repo: managerRepo }, ctx);
+    const fleetTable = renderFleetStatusTable(status, {
+      color: false,
+      now: clock.now(),
+      loopDetails: await readFleetStatusLoopDetails(status),
+    });
+    // The operator records the incident drills (simulated here) and previews a promotion: the
+    // gates read the fleet status, the handoff telemetry and the drill file.
+    writePromotionDrillEvidence(
+      fleet.promotionDrills,
+      promotionDrillEvidence({
+        completedAt: clock.now(),
+        drills: {
+          kill_switch: { notes: "simulated by ops-manager demo" },
+          sprite_service_outage: { notes: "simulated by ops-manager demo" },
+          ambiguous_retry_guard: { notes: "simulated by ops-manager demo" },
+        },
+      }),
+    );
+    const promotion = await promotionOrchestrate(
+      { repo: managerRepo, mode: "dry_run", traceId: "demo-promotion" },
+      { clock, env, cwd: managerRepo, stderr: { write: () => true } },
+    );
 
+    const byLoop = new Map<string, FleetLoopResult[]>();
+    for (const state of passes) {
+      for (const result of state.results)
+        byLoop.set(result.loopId, [...(byLoop.get(result.loopId) ?? []), result]);
+    }
     const reports = managed.map((item): DemoLoopReport => {
       const loopId = item.loop.spec.loopId;
-      const result = results.get(loopId);
-      const document = result?.document ?? {};
-      const healthDocument = field(document, "health") ?? document;
+      const results = byLoop.get(loopId) ?? [];
+      const final = last.results.find((entry) => entry.loopId === loopId);
       return {
         loopId,
         story: item.loop.spec.story,
-        transport: item.transport,
-        managerRepo: item.managerRepo,
-        exitCode: result?.exitCode ?? 1,
-        lifecycle: lifecycles.get(loopId) ?? [],
-        health: String(field(healthDocument, "status") ?? "unknown"),
-        reasonCodes: (field(healthDocument, "reasonCodes") as string[] | undefined) ?? [],
+        transport: item.loop.transport,
+        reconcile: results.map((result) => result.status),
+        lifecycle: results.map((result) => result.transitionState ?? "unknown"),
+        health: final?.healthStatus ?? "unknown",
+        reasonCodes: final?.healthReasonCodes ?? [],
         eventsIngested: ingested.get(loopId) ?? [],
-        failureCode: (field(healthDocument, "transport", "failureCode") as string | null | undefined) ?? null,
-        escalations: countLines(opsPaths(item.managerRepo, loopId).escalations),
+        escalations: countLines(opsPaths(managerRepo, loopId).escalations),
       };
     });
-    return { dir, loops: reports, controls, alerts: [...webhook.delivered] };
+    return {
+      dir,
+      managerRepo,
+      loops: reports,
+      fleetPasses: passes.map((state) => ({ status: state.status, reasonCodes: state.reasonCodes })),
+      controls,
+      alerts: [...webhook.delivered],
+      policy: {
+        candidates: policyState.candidates.map((candidate) => candidate.candidateId),
+        suppressed: policyState.candidates
+          .filter((candidate) => candidate.suppressed)
+          .map((candidate) => candidate.candidateId),
+        autoEligible: policyState.candidates
+          .filter((candidate) => candidate.autonomous.eligible)
+          .map((candidate) => candidate.candidateId),
+        reasonCodes: policyState.reasonCodes,
+        table: formatPolicyTable(policyState, { color: false }),
+      },
+      handoff: {
+        intents: plan.intents.map((intent) => intent.intentId),
+        reasonCodes: plan.reasonCodes,
+        table: formatHandoffTable(plan, { color: false }),
+      },
+      fleetTable,
+      promotion: {
+        status: promotion.status,
+        decision: promotion.decision,
+        failedGates: promotion.summary.failedGates,
+        reasonCodes: promotion.summary.reasonCodes,
+        summaryFile: promotion.files.summaryFile,
+      },
+    };
   } finally {
     await Promise.all(managed.map((item) => item.service?.close()));
     await webhook.close();
   }
 }
 
-const COLUMNS = ["loop", "transport", "lifecycle", "health", "reasons", "events", "esc", "what happened"];
+const COLUMNS = [
+  "loop",
+  "transport",
+  "reconcile",
+  "lifecycle",
+  "health",
+  "reasons",
+  "events",
+  "esc",
+  "what happened",
+];
 
 /** `a → b` when a value changed between the passes, else `a`. */
 function transition(values: readonly string[]): string {
@@ -223,20 +373,29 @@ function transition(values: readonly string[]): string {
   return distinct.join(" → ");
 }
 
+function indent(block: string): string[] {
+  return block
+    .trimEnd()
+    .split("\n")
+    .map((text) => `    ${text}`);
+}
+
 /**
- * The human-readable summary printed by `ops-manager demo`. `invocation` is how the reader runs the
- * CLI (e.g. `node apps/cli/dist/index.js`), for the follow-up commands it suggests.
+ * The human-readable summary printed by `ops-manager demo`: what the operator did, step by step,
+ * with the tables the fleet commands print. `invocation` is how the reader runs the CLI (e.g.
+ * `node apps/cli/dist/index.js`), for the follow-up commands it suggests.
  */
 export function formatDemoReport(report: DemoReport, invocation = "ops-manager"): string {
   const rows = report.loops.map((loop) => [
     loop.loopId,
     loop.transport,
+    transition(loop.reconcile),
     transition(loop.lifecycle),
     loop.health,
     loop.reasonCodes.length > 0 ? loop.reasonCodes.join(",") : "-",
     loop.eventsIngested.join(" + "),
     String(loop.escalations),
-    loop.failureCode === null ? loop.story : `${loop.story} (ingest failed: ${loop.failureCode})`,
+    loop.story,
   ]);
   const widths = COLUMNS.map((title, index) =>
     Math.max(title.length, ...rows.map((row) => (row[index] ?? "").length)),
@@ -247,34 +406,59 @@ export function formatDemoReport(report: DemoReport, invocation = "ops-manager")
       .join("  ");
   const healthy = report.loops.filter((loop) => loop.health === "healthy").length;
   const sprites = report.loops.filter((loop) => loop.transport === "sprite_service").length;
-  const example = report.loops[0];
+  const repo = report.managerRepo;
+  const fleetPass = (index: number) => {
+    const pass = report.fleetPasses[index];
+    if (pass === undefined) return "not run";
+    return `${pass.status}${pass.reasonCodes.length > 0 ? ` (${pass.reasonCodes.join(", ")})` : ""}`;
+  };
+  const controls = (via: string) =>
+    report.controls
+      .filter((control) => control.via === via)
+      .map(
+        (control) =>
+          `    ${control.intent} ${control.loopId} via ${control.transport} → ${control.status} (exit ${control.exitCode})`,
+      );
+  const { policy, handoff } = report;
   return [
     "ops-manager demo: a simulated fleet of loop runs, managed end to end",
-    `(${report.loops.length - sprites} read from local repositories, ${sprites} through sprite services on 127.0.0.1;`,
-    " each reconciled, then reconciled again after an approval and some progress)",
+    `(${report.loops.length - sprites} local loop in the manager's repository, ${sprites} on sprites read through their services on 127.0.0.1)`,
     "",
+    `1. fleet reconcile: ${fleetPass(0)}`,
+    "   the operator approves the loop waiting for approval (per-loop control):",
+    ...controls("control"),
+    "",
+    `2. fleet policy: ${policy.candidates.length} candidates, ${policy.suppressed.length} suppressed, ${policy.autoEligible.length} eligible for guarded autonomy`,
+    ...indent(policy.table),
+    "",
+    `3. fleet handoff plan: ${handoff.intents.length} intents; the operator confirms the critical loop's cancel:`,
+    ...indent(handoff.table),
+    ...controls("fleet handoff"),
+    "",
+    `4. fleet reconcile again: ${fleetPass(1)}; fleet status --format table:`,
+    ...indent(report.fleetTable),
+    "",
+    `5. promotion orchestrate --mode dry_run: ${report.promotion.status}, decision ${report.promotion.decision}`,
+    `    failed gates: ${report.promotion.failedGates.length > 0 ? report.promotion.failedGates.join(", ") : "none"}`,
+    `    reasons: ${report.promotion.reasonCodes.length > 0 ? report.promotion.reasonCodes.join(", ") : "none"}`,
+    `    summary: ${report.promotion.summaryFile}`,
+    "",
+    "What happened to each loop (per pass):",
     line(COLUMNS),
     ...rows.map(line),
     "",
-    ...report.controls.map(
-      (control) =>
-        `control: ${control.intent} ${control.loopId} via ${control.transport} → ${control.status} (exit ${control.exitCode})`,
-    ),
     `${report.loops.length} loops: ${healthy} healthy, ${report.loops.length - healthy} needing attention.`,
     `alerts delivered to the local webhook: ${
       report.alerts.length === 0
         ? "none"
         : report.alerts.map((alert) => `${alert.category} (${alert.loopId}, ${alert.severity})`).join(", ")
     }`,
-    `Manager artifacts: ${report.dir}/repos/<loop>/.superloop/ops-manager/<loop>/ (local loops),`,
-    `                   ${report.dir}/manager/.superloop/ops-manager/<loop>/ (sprite-hosted loops)`,
-    ...(example
-      ? [
-          "Try:",
-          `  ${invocation} status --repo ${example.managerRepo} --loop ${example.loopId} --format table`,
-          `  ${invocation} reconcile --repo ${example.managerRepo} --loop ${example.loopId} --pretty`,
-        ]
-      : []),
+    `Manager artifacts: ${repo}/.superloop/ops-manager/ (fleet/ and one directory per loop)`,
+    "Try:",
+    `  ${invocation} fleet status --repo ${repo} --format table`,
+    `  ${invocation} fleet policy --repo ${repo} --format table`,
+    `  ${invocation} fleet handoff --repo ${repo} --format table`,
+    `  ${invocation} status --repo ${repo} --loop ${report.loops[0]?.loopId ?? "alpha"} --format table`,
     "",
   ].join("\n");
 }
