@@ -50,6 +50,8 @@ const ADDITIONS_BEYOND_SPEC: ReadonlySet<string> = new Set([
   "redelivery_source_changed", // AlertReasonCode: escalation line gone or changed, abandoned
   "abandoned", // AlertDeliveryStatus: redelivery given up
   "dropped", // AlertDeliveryStatus: every owed sink removed/disabled
+  // Spec 21 fleet reconcile per-loop time limit (packages/fleet/src/reconcile/README.md):
+  "reconcile_timeout", // FleetLoopReasonCode: per-loop reconcile exceeded its time limit
 ]);
 
 /** `keys` is null for ordered lists (arrays), the constant names for catalog objects. */

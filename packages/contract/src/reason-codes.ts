@@ -561,6 +561,11 @@ export const FleetLoopReasonCode = {
   ReconcileFailed: "reconcile_failed",
   /** Output text mentions a missing required/events artifact. */
   MissingRuntimeArtifacts: "missing_runtime_artifacts",
+  /**
+   * Addition beyond spec 21: the per-loop reconcile did not finish within the per-loop time limit
+   * (`ctx.loopTimeoutMs`, packages/fleet/src/reconcile/README.md); the loop is `failed`.
+   */
+  ReconcileTimeout: "reconcile_timeout",
 } as const;
 export type FleetLoopReasonCode = (typeof FleetLoopReasonCode)[keyof typeof FleetLoopReasonCode];
 

@@ -15,6 +15,7 @@ import path from "node:path";
 import {
   appendJsonl,
   type Clock,
+  FleetLoopReasonCode,
   fleetPaths,
   formatTimestamp,
   type JsonObject,
@@ -327,7 +328,7 @@ async function runLoop(
         error instanceof LoopTimeoutError
           ? {
               status: "failed",
-              reasonCode: "reconcile_timeout",
+              reasonCode: FleetLoopReasonCode.ReconcileTimeout,
               healthStatus: "unknown",
               healthReasonCodes: [],
               output: error.message,
