@@ -35,3 +35,17 @@ export function parseUnsignedInteger(value: string | undefined, fallback: number
   if (!Number.isSafeInteger(parsed)) throw new ValidationError(message);
   return parsed;
 }
+
+/** `--format json|table`; `tableView` says what the table shows (the help text names it). */
+export function formatFlag(tableView = "for a terminal"): ValueFlag {
+  return valueFlag(`Output format: json (default) or table (${tableView}; colour only on a TTY)`);
+}
+
+export type OutputFormat = "json" | "table";
+
+/** The `--format` value: absent → json; anything but json/table → ValidationError. */
+export function parseOutputFormat(value: string | undefined): OutputFormat {
+  const format = value ?? "json";
+  if (format !== "json" && format !== "table") throw new ValidationError("--format must be json or table");
+  return format;
+}

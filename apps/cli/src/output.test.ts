@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatJson, formatJsonLines, formatLines } from "./output.js";
+import { formatJson, formatJsonLines, formatLines, tableLines } from "./output.js";
 
 describe("output", () => {
   it("prints compact JSON by default and 2-space JSON with pretty, newline-terminated", () => {
@@ -19,5 +19,11 @@ describe("output", () => {
     expect(formatJsonLines([{ a: 1 }, { b: 2 }])).toBe('{"a":1}\n{"b":2}\n');
     expect(formatJsonLines([])).toBe("");
     expect(formatLines(["balanced", "relaxed", "strict"])).toBe("balanced\nrelaxed\nstrict\n");
+  });
+
+  it("splits a rendered table into lines without doubling its trailing newline", () => {
+    expect(tableLines("a\nb\n")).toEqual(["a", "b"]);
+    expect(tableLines("a\nb")).toEqual(["a", "b"]);
+    expect(formatLines(tableLines("a\nb\n"))).toBe("a\nb\n");
   });
 });

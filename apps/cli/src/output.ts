@@ -25,3 +25,8 @@ export function formatLines(lines: Iterable<string>): string {
   for (const line of lines) out += `${line}\n`;
   return out;
 }
+
+/** A rendered table as the lines `printLines` prints (one trailing newline dropped, none added twice). */
+export function tableLines(table: string): string[] {
+  return table.replace(/\n$/, "").split("\n");
+}

@@ -5,57 +5,42 @@
  * the autonomy reasons. ANSI colour only when the caller asks (the CLI: TTY and no `NO_COLOR`);
  * values from artifacts are stripped of control characters, so `color: false` never emits ESC.
  */
+import { type Cell, formatColumns, sanitize, terminal, toneClassifier } from "@ops/contract";
 import type { FleetPolicyState } from "./schemas.js";
 
 export interface PolicyTableOptions {
   readonly color: boolean;
 }
 
-type Tone = "good" | "warn" | "bad" | "muted";
-
-const ANSI: Record<Tone, string> = {
-  good: "\u001b[32m",
-  warn: "\u001b[33m",
-  bad: "\u001b[31m",
-  muted: "\u001b[2m",
-};
-const BOLD = "\u001b[1m";
-const RESET = "\u001b[0m";
-
-/** Printable text: control characters (C0, DEL, C1 — ESC included) become `?`. */
-function clean(value: unknown): string {
-  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
-}
+const severityTone = toneClassifier({ bad: ["critical"], warn: ["warning"] });
 
 const HEADERS = ["LOOP", "CATEGORY", "SEVERITY", "SUPPRESSED", "AUTONOMY", "REASONS"] as const;
 
 /** Render the policy state: header lines, then an aligned table with one row per candidate. */
 export function formatPolicyTable(state: FleetPolicyState, options: PolicyTableOptions): string {
-  const paint = (text: string, tone: Tone | null) =>
-    options.color && tone !== null ? `${ANSI[tone]}${text}${RESET}` : text;
-  const label = (text: string) => (options.color ? `${BOLD}${text}${RESET}` : text);
+  const term = terminal(options.color);
+  const paint = term.paint;
+  const label = term.bold;
   const lines: string[] = [];
   const pause = state.autonomous.rollout.pause;
   const killSwitch = state.autonomous.controls.safety.killSwitch;
 
   lines.push(
-    `${label("fleet")} ${clean(state.fleetId)}  mode ${clean(state.mode)}  status ${clean(state.fleetStatus)}  trace ${clean(state.traceId)}  at ${clean(state.updatedAt)}`,
+    `${label("fleet")} ${sanitize(state.fleetId)}  mode ${sanitize(state.mode)}  status ${sanitize(state.fleetStatus)}  trace ${sanitize(state.traceId)}  at ${sanitize(state.updatedAt)}`,
   );
   lines.push(
-    `${label("candidates")} ${state.candidateCount}  unsuppressed ${state.unsuppressedCount}  suppressed ${state.suppressedCount} (cooldown ${state.cooldownSuppressedCount})  eligible ${paint(String(state.autoEligibleCount), state.autoEligibleCount > 0 ? "good" : null)}  manual-only ${state.manualOnlyCount}`,
+    `${label("candidates")} ${state.candidateCount}  unsuppressed ${state.unsuppressedCount}  suppressed ${state.suppressedCount} (cooldown ${state.cooldownSuppressedCount})  eligible ${paint(String(state.autoEligibleCount), state.autoEligibleCount > 0 ? "good" : "plain")}  manual-only ${state.manualOnlyCount}`,
   );
   const posture: string[] = [];
-  posture.push(pause.active ? paint(`paused (${clean(pause.reasons.join(", "))})`, "warn") : "not paused");
-  if (pause.auto.active) posture.push(paint(`auto-pause ${clean(pause.auto.reasons.join(", "))}`, "bad"));
+  posture.push(pause.active ? paint(`paused (${sanitize(pause.reasons.join(", "))})`, "warn") : "not paused");
+  if (pause.auto.active) posture.push(paint(`auto-pause ${sanitize(pause.auto.reasons.join(", "))}`, "bad"));
   if (state.mode === "guarded_auto" && killSwitch) posture.push(paint("kill switch ON", "bad"));
   posture.push(
     `canary ${state.autonomous.rollout.canaryPercent}%`,
-    `scope ${state.autonomous.rollout.scopeLoopIds.length === 0 ? "all" : clean(state.autonomous.rollout.scopeLoopIds.join(","))}`,
+    `scope ${state.autonomous.rollout.scopeLoopIds.length === 0 ? "all" : sanitize(state.autonomous.rollout.scopeLoopIds.join(","))}`,
   );
   lines.push(`${label("autonomy")} ${posture.join("  ")}`);
-  lines.push(`${label("reasons")} ${clean(state.reasonCodes.join(", "))}`);
+  lines.push(`${label("reasons")} ${sanitize(state.reasonCodes.join(", "))}`);
   lines.push("");
 
   if (state.candidates.length === 0) {
@@ -63,49 +48,22 @@ export function formatPolicyTable(state: FleetPolicyState, options: PolicyTableO
     return `${lines.join("\n")}\n`;
   }
 
-  const rows = state.candidates.map((candidate) => {
+  const rows = state.candidates.map((candidate): Cell[] => {
     const suppressed = candidate.suppressed
-      ? `${clean(candidate.suppressionScope ?? "yes")} (${clean(candidate.suppressionSource ?? "")})`
+      ? `${sanitize(candidate.suppressionScope ?? "yes")} (${sanitize(candidate.suppressionSource ?? "")})`
       : "no";
-    const autonomy = candidate.autonomous.eligible ? "eligible" : "manual-only";
     const reasons = candidate.autonomous.reasons.length === 0 ? "-" : candidate.autonomous.reasons.join(",");
-    const cells = [
-      clean(candidate.loopId),
-      clean(candidate.category),
-      clean(candidate.severity),
-      suppressed,
-      autonomy,
-      clean(reasons),
+    return [
+      { text: sanitize(candidate.loopId), tone: "plain" },
+      { text: sanitize(candidate.category), tone: "plain" },
+      { text: sanitize(candidate.severity), tone: severityTone(candidate.severity) },
+      { text: suppressed, tone: candidate.suppressed ? "muted" : "plain" },
+      candidate.autonomous.eligible
+        ? { text: "eligible", tone: "good" }
+        : { text: "manual-only", tone: "warn" },
+      { text: sanitize(reasons), tone: "muted" },
     ];
-    const tones: (Tone | null)[] = [
-      null,
-      null,
-      candidate.severity === "critical" ? "bad" : candidate.severity === "warning" ? "warn" : null,
-      candidate.suppressed ? "muted" : null,
-      candidate.autonomous.eligible ? "good" : "warn",
-      "muted",
-    ];
-    return { cells, tones };
   });
-  const widths = HEADERS.map((header, column) =>
-    Math.max(header.length, ...rows.map((row) => (row.cells[column] ?? "").length)),
-  );
-  const render = (cells: readonly string[], tones: readonly (Tone | null)[]) =>
-    cells
-      .map((cell, column) => {
-        const last = column === cells.length - 1;
-        const padded = last ? cell : cell.padEnd(widths[column] ?? cell.length);
-        return paint(padded, tones[column] ?? null);
-      })
-      .join("  ")
-      .trimEnd();
-  lines.push(
-    label(
-      HEADERS.map((header, column) => header.padEnd(widths[column] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    ),
-  );
-  for (const row of rows) lines.push(render(row.cells, row.tones));
+  lines.push(...formatColumns(HEADERS, rows, term, { spans: "padded" }));
   return `${lines.join("\n")}\n`;
 }

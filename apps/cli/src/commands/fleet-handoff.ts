@@ -6,7 +6,6 @@
  * Exit 0 whenever the state was written, whatever the control outcomes. `--format table` prints a
  * one-row-per-intent view instead (colour only on a TTY and never with NO_COLOR).
  */
-import { ValidationError } from "@ops/contract";
 import {
   fleetHandoff,
   formatFleetRegistryInvalid,
@@ -14,8 +13,17 @@ import {
   isFleetRegistryInvalidError,
 } from "@ops/fleet";
 import { defineCommand } from "../command.js";
-import { listFlag, prettyFlag, repoFlag, switchFlag, valueFlag } from "../flags.js";
+import {
+  formatFlag,
+  listFlag,
+  parseOutputFormat,
+  prettyFlag,
+  repoFlag,
+  switchFlag,
+  valueFlag,
+} from "../flags.js";
 import { colorEnabled } from "../io.js";
+import { tableLines } from "../output.js";
 
 export const fleetHandoffCommand = defineCommand({
   name: "handoff",
@@ -52,7 +60,7 @@ export const fleetHandoffCommand = defineCommand({
     "timeout-seconds": valueFlag("Runtime confirmation timeout forwarded to control (default 30)"),
     "interval-seconds": valueFlag("Confirmation poll interval forwarded to control (default 2)"),
     "no-runtime-confirm": switchFlag("Skip runtime confirmation polling in control"),
-    format: valueFlag("Output format: json (default) or table (for a terminal; colour only on a TTY)"),
+    format: formatFlag(),
     pretty: prettyFlag,
   },
   examples: [
@@ -68,8 +76,7 @@ export const fleetHandoffCommand = defineCommand({
     ["ops-manager fleet handoff --repo /srv/repo --format table", "One row per intent for a terminal"],
   ],
   run: async (flags, ctx) => {
-    const format = flags.format ?? "json";
-    if (format !== "json" && format !== "table") throw new ValidationError("--format must be json or table");
+    const format = parseOutputFormat(flags.format);
     try {
       const document = await fleetHandoff(
         {
@@ -102,7 +109,7 @@ export const fleetHandoffCommand = defineCommand({
       );
       if (format === "table") {
         const table = formatHandoffTable(document, { color: colorEnabled(ctx.io.stdout, ctx.io.env) });
-        ctx.printLines(table.replace(/\n$/, "").split("\n"));
+        ctx.printLines(tableLines(table));
         return 0;
       }
       ctx.printJson(document, { pretty: flags.pretty });

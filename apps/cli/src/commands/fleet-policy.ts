@@ -6,12 +6,12 @@
  * NO_COLOR). Never dispatches a control action. A registry validation failure prints the spec 20
  * §3.1 block and exits 1.
  */
-import { ValidationError } from "@ops/contract";
 import { fleetPolicy, formatFleetRegistryInvalid, isFleetRegistryInvalidError } from "@ops/fleet";
 import { formatPolicyTable } from "@ops/policy";
 import { defineCommand } from "../command.js";
-import { prettyFlag, repoFlag, valueFlag } from "../flags.js";
+import { formatFlag, parseOutputFormat, prettyFlag, repoFlag, valueFlag } from "../flags.js";
 import { colorEnabled } from "../io.js";
+import { tableLines } from "../output.js";
 
 export const fleetPolicyCommand = defineCommand({
   name: "policy",
@@ -47,7 +47,7 @@ export const fleetPolicyCommand = defineCommand({
     "trace-id": valueFlag(
       "Trace id (default: the fleet state's, then $OPS_MANAGER_TRACE_ID, else a new UUID)",
     ),
-    format: valueFlag("Output format: json (default) or table (one row per candidate; colour only on a TTY)"),
+    format: formatFlag("one row per candidate"),
     pretty: prettyFlag,
   },
   examples: [
@@ -59,8 +59,7 @@ export const fleetPolicyCommand = defineCommand({
     ],
   ],
   run: async (flags, ctx) => {
-    const format = flags.format ?? "json";
-    if (format !== "json" && format !== "table") throw new ValidationError("--format must be json or table");
+    const format = parseOutputFormat(flags.format);
     try {
       const state = await fleetPolicy(
         {
@@ -79,7 +78,7 @@ export const fleetPolicyCommand = defineCommand({
       );
       if (format === "table") {
         const table = formatPolicyTable(state, { color: colorEnabled(ctx.io.stdout, ctx.io.env) });
-        ctx.printLines(table.replace(/\n$/, "").split("\n"));
+        ctx.printLines(tableLines(table));
         return 0;
       }
       ctx.printJson(state, { pretty: flags.pretty });

@@ -6,7 +6,6 @@
  * when stdout is a terminal and NO_COLOR is unset). A registry validation failure prints the
  * spec 20 §3.1 block; every other failure is one `error:` line, exit 1.
  */
-import { ValidationError } from "@ops/contract";
 import {
   fleetStatus,
   formatFleetRegistryInvalid,
@@ -15,8 +14,9 @@ import {
   renderFleetStatusTable,
 } from "@ops/fleet";
 import { defineCommand } from "../command.js";
-import { prettyFlag, repoFlag, valueFlag } from "../flags.js";
+import { formatFlag, parseOutputFormat, prettyFlag, repoFlag, valueFlag } from "../flags.js";
 import { colorEnabled } from "../io.js";
+import { tableLines } from "../output.js";
 
 export const fleetStatusCommand = defineCommand({
   name: "status",
@@ -43,7 +43,7 @@ export const fleetStatusCommand = defineCommand({
     "handoff-telemetry-file": valueFlag(
       "Fleet handoff telemetry, last line only (default: <repo>/.superloop/ops-manager/fleet/telemetry/handoff.jsonl)",
     ),
-    format: valueFlag("Output format: json (default) or table (for a terminal; colour only on a TTY)"),
+    format: formatFlag(),
     pretty: prettyFlag,
   },
   examples: [
@@ -51,8 +51,7 @@ export const fleetStatusCommand = defineCommand({
     ["ops-manager fleet status --repo /srv/repo --format table", "One row per loop for a terminal"],
   ],
   run: async (flags, ctx) => {
-    const format = flags.format ?? "json";
-    if (format !== "json" && format !== "table") throw new ValidationError("--format must be json or table");
+    const format = parseOutputFormat(flags.format);
     try {
       const document = await fleetStatus(
         {
@@ -71,7 +70,7 @@ export const fleetStatusCommand = defineCommand({
           color: colorEnabled(ctx.io.stdout, ctx.io.env),
           loopDetails: await readFleetStatusLoopDetails(document),
         });
-        ctx.printLines(table.replace(/\n$/, "").split("\n"));
+        ctx.printLines(tableLines(table));
         return 0;
       }
       ctx.printJson(document, { pretty: flags.pretty });

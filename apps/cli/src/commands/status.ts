@@ -3,11 +3,11 @@
  * cursor, latest control and reconcile outcomes, tuning, drift, alerts, visibility and file paths.
  * `--format table` prints a short human-readable view instead (JSON stays the default).
  */
-import { ValidationError } from "@ops/contract";
 import { formatStatusTable, loopStatus } from "@ops/reconcile";
 import { defineCommand } from "../command.js";
-import { loopFlag, prettyFlag, repoFlag, valueFlag } from "../flags.js";
+import { formatFlag, loopFlag, parseOutputFormat, prettyFlag, repoFlag, valueFlag } from "../flags.js";
 import { colorEnabled } from "../io.js";
+import { tableLines } from "../output.js";
 
 export const statusCommand = defineCommand({
   name: "status",
@@ -35,7 +35,7 @@ export const statusCommand = defineCommand({
     "alert-dispatch-state-file": valueFlag("Alert dispatch state (default: <ops>/alert-dispatch-state.json)"),
     "alert-dispatch-telemetry-file": valueFlag("Alert telemetry (default: <ops>/telemetry/alerts.jsonl)"),
     "summary-window": valueFlag("Telemetry window for the tuning summary, integer >= 1 (default: 200)"),
-    format: valueFlag("Output format: json (default) or table (for a terminal; colour only on a TTY)"),
+    format: formatFlag(),
     pretty: prettyFlag,
   },
   examples: [
@@ -43,8 +43,7 @@ export const statusCommand = defineCommand({
     ["ops-manager status --repo . --loop demo-loop --format table", "A short view for a terminal"],
   ],
   run: async (flags, ctx) => {
-    const format = flags.format ?? "json";
-    if (format !== "json" && format !== "table") throw new ValidationError("--format must be json or table");
+    const format = parseOutputFormat(flags.format);
     const document = await loopStatus(
       {
         repo: flags.repo,
@@ -68,7 +67,7 @@ export const statusCommand = defineCommand({
     );
     if (format === "table") {
       const table = formatStatusTable(document, { color: colorEnabled(ctx.io.stdout, ctx.io.env) });
-      ctx.printLines(table.replace(/\n$/, "").split("\n"));
+      ctx.printLines(tableLines(table));
       return;
     }
     ctx.printJson(document, { pretty: flags.pretty });

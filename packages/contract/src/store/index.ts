@@ -2,6 +2,7 @@
 export { formatJson, type WriteJsonOptions, writeFileAtomic, writeJsonAtomic } from "./atomic-write.js";
 export { classifyFileChange, type FileChange, type FileIdentity, fileIdentity } from "./file-identity.js";
 export { errnoCode, isNotFoundError } from "./fs-errors.js";
+export { isDirectory, isRegularFile } from "./fs-kind.js";
 export {
   DEFAULT_TORN_READ_DELAY_MS,
   DEFAULT_TORN_READ_RETRIES,

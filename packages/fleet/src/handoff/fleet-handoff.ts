@@ -9,7 +9,7 @@
  * arguments; a library caller may inject `ctx.control` (wins over both). Execution is sequential.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
@@ -17,7 +17,9 @@ import {
   errorMessage,
   fleetPaths,
   formatTimestamp,
+  isDirectory,
   isJsonObject,
+  isRegularFile,
   type JsonObject,
   OpsError,
   resolveRepoPath,
@@ -166,22 +168,6 @@ function parseSeconds(value: string | number | undefined, fallback: number): num
 
 function given(value: string | null | undefined): string | null {
   return value === undefined || value === null || value === "" ? null : value;
-}
-
-async function isDirectory(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function isFile(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** Read a JSON document; `undefined` when missing, `null` when present but not JSON (or not an object). */
@@ -381,7 +367,7 @@ export async function fleetHandoff(
   const registryFile = input.registryFile ?? fleet.registry;
   const policyStateFile = input.policyStateFile ?? fleet.policyState;
   const policyStatePath = path.resolve(cwd, policyStateFile);
-  if (!(await isFile(policyStatePath)))
+  if (!(await isRegularFile(policyStatePath)))
     throw new ValidationError(`policy state file not found: ${policyStateFile}`);
   const handoffStateFile = input.handoffStateFile ?? fleet.handoffState;
   const handoffStatePath = path.resolve(cwd, handoffStateFile);

@@ -6,45 +6,18 @@
  * `NO_COLOR`); artifact values are stripped of control characters, so `color: false` output never
  * contains ESC.
  */
+import { type Cell, formatColumns, sanitize, type Tone, terminal, toneClassifier } from "@ops/contract";
 import type { HandoffIntent, HandoffState } from "./schemas.js";
 
 export interface HandoffTableOptions {
   readonly color: boolean;
 }
 
-type Tone = "good" | "warn" | "bad" | "muted" | "plain";
-
-const ANSI: Record<Exclude<Tone, "plain">, string> = {
-  good: "\u001b[32m",
-  warn: "\u001b[33m",
-  bad: "\u001b[31m",
-  muted: "\u001b[2m",
-};
-const BOLD = "\u001b[1m";
-const RESET = "\u001b[0m";
-
-/** Printable text: control characters (C0, DEL, C1 — ESC included) become `?`. */
-function sanitize(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return value.replace(/[\u0000-\u001f\u007f-\u009f]/gu, "?");
-}
-
-function statusTone(status: string): Tone {
-  if (status === "executed") return "good";
-  if (
-    status === "pending_operator_confirmation" ||
-    status === "execution_ambiguous" ||
-    status === "ambiguous"
-  )
-    return "warn";
-  if (status === "execution_failed" || status === "failed") return "bad";
-  return "plain";
-}
-
-interface Cell {
-  readonly text: string;
-  readonly tone: Tone;
-}
+const statusTone = toneClassifier({
+  good: ["executed"],
+  warn: ["pending_operator_confirmation", "execution_ambiguous", "ambiguous"],
+  bad: ["execution_failed", "failed"],
+});
 
 function cell(text: string, tone: Tone = "plain"): Cell {
   return { text: sanitize(text), tone };
@@ -75,9 +48,6 @@ const HEADER = ["LOOP", "INTENT", "STATUS", "AUTONOMY", "GATE REASONS", "EXECUTI
 
 /** The table text (ends with a newline). */
 export function formatHandoffTable(state: HandoffState, options: HandoffTableOptions): string {
-  const paint = (text: string, tone: Tone) =>
-    !options.color || tone === "plain" ? text : `${ANSI[tone]}${text}${RESET}`;
-  const bold = (text: string) => (options.color ? `${BOLD}${text}${RESET}` : text);
   const s = state.summary;
   const lines = [
     `fleet ${sanitize(state.fleetId)}  mode ${state.mode}  trace ${sanitize(state.traceId)}  updated ${state.updatedAt}`,
@@ -96,19 +66,6 @@ export function formatHandoffTable(state: HandoffState, options: HandoffTableOpt
     lines.push("(no intents)");
     return `${lines.join("\n")}\n`;
   }
-  const widths = HEADER.map((title, index) =>
-    Math.max(title.length, ...rows.map((cells) => (cells[index] as Cell).text.length)),
-  );
-  const pad = (text: string, index: number) =>
-    index === HEADER.length - 1 ? text : text.padEnd(widths[index] as number);
-  lines.push(bold(HEADER.map(pad).join("  ").trimEnd()));
-  for (const cells of rows) {
-    lines.push(
-      cells
-        .map((item, index) => paint(pad(item.text, index), item.tone))
-        .join("  ")
-        .trimEnd(),
-    );
-  }
+  lines.push(...formatColumns(HEADER, rows, terminal(options.color), { spans: "padded" }));
   return `${lines.join("\n")}\n`;
 }

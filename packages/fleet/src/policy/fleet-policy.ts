@@ -6,7 +6,7 @@
  * the registry or the fleet state.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
@@ -14,6 +14,7 @@ import {
   fleetPaths,
   forEachJsonlLine,
   isNotFoundError,
+  isRegularFile,
   readTailLines,
   systemClock,
   ValidationError,
@@ -73,14 +74,6 @@ interface ArtifactPath {
 function artifact(flag: string | undefined, fallback: string, cwd: string): ArtifactPath {
   const shown = flag ?? fallback;
   return { shown, real: path.resolve(cwd, shown) };
-}
-
-async function isFile(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** `undefined` when the file does not exist; other read errors propagate. */
@@ -195,7 +188,7 @@ export async function fleetPolicy(
   };
 
   // 2. Fleet state present.
-  if (!(await isFile(paths.fleetState.real))) {
+  if (!(await isRegularFile(paths.fleetState.real))) {
     throw new ValidationError(`fleet state file not found: ${paths.fleetState.shown}`);
   }
   // 3. Registry (spec 20, or the OPS_MANAGER_FLEET_REGISTRY_SCRIPT hook).

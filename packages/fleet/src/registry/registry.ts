@@ -10,6 +10,7 @@ import {
   assertValidLoopId,
   type Clock,
   fleetPaths,
+  isDirectory,
   isJsonObject,
   type NormalizedFleetRegistry,
   NormalizedFleetRegistrySchema,
@@ -81,14 +82,6 @@ export function isFleetRegistryInvalidError(value: unknown): value is FleetRegis
 
 function contextCwd(ctx: FleetRegistryContext): string {
   return ctx.cwd ?? process.env["PWD"] ?? process.cwd();
-}
-
-async function isDirectory(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 export interface ResolvedRegistryLocation {

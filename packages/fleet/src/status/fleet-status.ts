@@ -3,7 +3,7 @@
  * line of the two telemetry logs, and join them into the status document (`project.ts`). Writes
  * nothing. Errors follow §1.1's order exactly; telemetry is never fatal.
  */
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   type Clock,
@@ -12,6 +12,7 @@ import {
   fleetPaths,
   formatTimestamp,
   isJsonObject,
+  isRegularFile,
   type JsonObject,
   readTailLines,
   systemClock,
@@ -75,14 +76,6 @@ export async function resolveFleetStatusFiles(
     handoffTelemetryFile: path.resolve(cwd, files.handoffTelemetryFile),
   };
   return { repo: location.repo, files, read };
-}
-
-async function isRegularFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 type StateRead =

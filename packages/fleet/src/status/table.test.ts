@@ -1,7 +1,7 @@
 // `--format table` rendering, on a document from a real reconciled fleet and on hand-built ones.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Clock, fleetPaths, opsPaths } from "@ops/contract";
+import { type Clock, fleetPaths, opsPaths, sanitize } from "@ops/contract";
 import { notConfiguredAlertDispatch } from "@ops/reconcile";
 import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { fleetReconcile } from "../reconcile/fleet-reconcile.js";
 import { fleetStatus } from "./fleet-status.js";
 import { projectFleetStatus } from "./project.js";
 import type { FleetStatusDocument } from "./schemas.js";
-import { formatAge, readFleetStatusLoopDetails, renderFleetStatusTable, sanitize } from "./table.js";
+import { formatAge, readFleetStatusLoopDetails, renderFleetStatusTable } from "./table.js";
 import { fleetState, NOW, policyState, result } from "./test-fixtures.js";
 
 const INSTALL_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));

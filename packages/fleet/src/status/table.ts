@@ -11,7 +11,17 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { isJsonObject, parseTimestamp } from "@ops/contract";
+import {
+  type Cell,
+  formatColumns,
+  isJsonObject,
+  labelledLine,
+  parseTimestamp,
+  sanitize,
+  type Tone,
+  terminal,
+  toneClassifier,
+} from "@ops/contract";
 import PQueue from "p-queue";
 import type { FleetStatusDocument } from "./schemas.js";
 
@@ -76,43 +86,13 @@ export async function readFleetStatusLoopDetails(
   );
 }
 
-type Tone = "good" | "warn" | "bad" | "muted" | "plain";
-
-const ANSI: Record<Exclude<Tone, "plain">, string> = {
-  good: "\u001b[32m",
-  warn: "\u001b[33m",
-  bad: "\u001b[31m",
-  muted: "\u001b[2m",
-};
-const BOLD = "\u001b[1m";
-const RESET = "\u001b[0m";
-
-const GOOD = new Set(["healthy", "success", "running", "complete", "active", "not_required"]);
-const WARN = new Set([
-  "degraded",
-  "skipped",
-  "partial_failure",
-  "awaiting_approval",
-  "stopped",
-  "idle",
-  "review_due_soon",
-]);
-const BAD = new Set(["critical", "failed", "authority_missing", "review_deadline_missing", "review_expired"]);
-
 /** Tone of a status word. */
-export function statusTone(value: string | null | undefined): Tone {
-  if (value === null || value === undefined || value === "unknown") return "muted";
-  if (GOOD.has(value)) return "good";
-  if (WARN.has(value)) return "warn";
-  if (BAD.has(value)) return "bad";
-  return "plain";
-}
-
-/** Printable text: control characters (C0, DEL, C1 — ESC included) become `?`. */
-export function sanitize(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
-}
+export const statusTone = toneClassifier({
+  good: ["healthy", "success", "running", "complete", "active", "not_required"],
+  warn: ["degraded", "skipped", "partial_failure", "awaiting_approval", "stopped", "idle", "review_due_soon"],
+  bad: ["critical", "failed", "authority_missing", "review_deadline_missing", "review_expired"],
+  muted: ["unknown"],
+});
 
 /** Whole seconds as a compact duration: `45s`, `12m05s`, `3h04m`, `2d00h`. */
 export function formatAge(seconds: number): string {
@@ -127,19 +107,13 @@ export function formatAge(seconds: number): string {
 const NONE = "—";
 const LABEL_WIDTH = 10;
 
-interface Cell {
-  readonly text: string;
-  readonly tone: Tone;
-}
-
 /** Render the document as a header plus one aligned row per loop; ends with `\n`. */
 export function renderFleetStatusTable(
   document: FleetStatusDocument,
   options: FleetStatusTableOptions,
 ): string {
-  const paint = (text: string, tone: Tone) =>
-    options.color && tone !== "plain" ? `${ANSI[tone]}${text}${RESET}` : text;
-  const bold = (text: string) => (options.color ? `${BOLD}${text}${RESET}` : text);
+  const term = terminal(options.color);
+  const paint = term.paint;
   const word = (value: string | null | undefined) =>
     value === null || value === undefined ? paint(NONE, "muted") : paint(sanitize(value), statusTone(value));
   const kv = (key: string, value: string | number) => `${paint(key, "muted")} ${sanitize(String(value))}`;
@@ -154,8 +128,7 @@ export function renderFleetStatusTable(
 
   const lines: string[] = [];
   const row = (label: string, ...parts: (string | null)[]) => {
-    const text = parts.filter((part): part is string => part !== null && part !== "").join("  ");
-    lines.push(`${bold(label.padEnd(LABEL_WIDTH))}${text}`.trimEnd());
+    lines.push(labelledLine(term, label, LABEL_WIDTH, parts));
   };
 
   const { fleet, healthRollup: health } = document;
@@ -234,24 +207,6 @@ export function renderFleetStatusTable(
       age === null ? { text: NONE, tone: "muted" } : { text: age, tone: "plain" },
     ];
   });
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((cells) => cells[column]?.text.length ?? 0)),
-  );
-  const render = (cells: readonly Cell[], headerRow: boolean) =>
-    cells
-      .map((cell, column) => {
-        const padding =
-          column === cells.length - 1 ? "" : " ".repeat((widths[column] ?? 0) - cell.text.length);
-        return `${headerRow ? bold(cell.text) : paint(cell.text, cell.tone)}${padding}`;
-      })
-      .join("  ")
-      .trimEnd();
-  lines.push(
-    render(
-      header.map((text) => ({ text, tone: "plain" })),
-      true,
-    ),
-  );
-  for (const cells of rows) lines.push(render(cells, false));
+  lines.push(...formatColumns(header, rows, term));
   return `${lines.join("\n")}\n`;
 }

@@ -12,6 +12,7 @@ import {
   appendJsonl,
   assertValidLoopId,
   type Clock,
+  givenTraceId,
   isNotFoundError,
   nowTimestamp,
   opsPaths,
@@ -159,10 +160,8 @@ export async function alertDispatch(
   const escalationsFile = file(input.escalationsFile, ops.escalations);
   const stateFile = file(input.dispatchStateFile, ops.alertDispatchState);
   const telemetryFile = file(input.dispatchTelemetryFile, ops.telemetry.alerts);
-  const traceId =
-    optionalFlag(input.traceId) ??
-    optionalFlag(env["OPS_MANAGER_TRACE_ID"]) ??
-    (ctx.generateTraceId ?? (() => randomUUID()))();
+  // Given ids are used verbatim; a generated one is not lowercased.
+  const traceId = givenTraceId(input.traceId, env) ?? (ctx.generateTraceId ?? (() => randomUUID()))();
   const run = () =>
     dispatchLocked(
       { repoPath, loopId, escalationsFile, stateFile, telemetryFile, traceId, maxEscalations, input },

@@ -9,7 +9,7 @@
  * normalised form plus the fields the normaliser does not know (careful Q1).
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, stat, unlink } from "node:fs/promises";
+import { mkdir, readFile, unlink } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
@@ -18,14 +18,16 @@ import {
   fleetPaths,
   formatJson,
   formatTimestamp,
+  isDirectory,
   isJsonObject,
+  isRegularFile,
   type JsonObject,
   type NormalizedFleetRegistry,
   NormalizedFleetRegistrySchema,
   OpsError,
   parseTimestamp,
   readJsonlLines,
-  resolveRepoPath,
+  resolveTraceId,
   systemClock,
   ValidationError,
   type WithLockOptions,
@@ -40,6 +42,7 @@ import {
   validateFleetRegistry,
 } from "@ops/fleet";
 import { execa } from "execa";
+import { commandCwd, nonEmpty, repoDirectory } from "../shared/args.js";
 import { PromotionStderrError, withNewline } from "./errors.js";
 import {
   decisionOf,
@@ -121,35 +124,8 @@ interface Plan {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-function nonEmpty(value: string | undefined): value is string {
-  return value !== undefined && value !== "";
-}
-
 function orNull(value: string | undefined): string | null {
   return nonEmpty(value) ? value : null;
-}
-
-async function isDirectory(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function isFile(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function resolveTraceId(input: PromotionApplyInput, ctx: PromotionApplyContext, env: Plan["env"]): string {
-  if (nonEmpty(input.traceId)) return input.traceId;
-  const fromEnv = env["OPS_MANAGER_TRACE_ID"];
-  if (nonEmpty(fromEnv)) return fromEnv;
-  return (ctx.generateTraceId ?? randomUUID)().toLowerCase();
 }
 
 /** §2 steps 2–6: flags in order, repo, effective paths, evidence, trace id, output directories. */
@@ -163,9 +139,8 @@ async function plan(input: PromotionApplyInput, ctx: PromotionApplyContext): Pro
   if (!nonEmpty(input.rationale)) throw new ValidationError(MESSAGES.rationale);
   if (!nonEmpty(input.reviewBy)) throw new ValidationError(MESSAGES.reviewBy);
 
-  const cwd = ctx.cwd ?? process.env["PWD"] ?? process.cwd();
-  const repo = resolveRepoPath(input.repo, cwd);
-  if (!(await isDirectory(repo))) throw new ValidationError(`repo directory not found: ${repo}`);
+  const cwd = commandCwd(ctx);
+  const repo = await repoDirectory(input.repo, cwd);
   const fleet = fleetPaths(repo);
   const files = {
     registryFile: input.registryFile ?? fleet.registry,
@@ -188,7 +163,7 @@ async function plan(input: PromotionApplyInput, ctx: PromotionApplyContext): Pro
     applyStatePath: path.resolve(cwd, files.applyStateFile),
     applyTelemetryPath: path.resolve(cwd, files.applyTelemetryFile),
     evidenceRefs: evidenceRefsOf(input.evidenceRefs ?? [], files.promotionStateFile),
-    traceId: resolveTraceId(input, ctx, env),
+    traceId: resolveTraceId(input.traceId, env, ctx.generateTraceId),
     idempotencyKey: orNull(input.idempotencyKey),
     loopId: orNull(input.loopId),
     horizonRef: orNull(input.horizonRef),
@@ -204,7 +179,7 @@ async function plan(input: PromotionApplyInput, ctx: PromotionApplyContext): Pro
 async function readDecision(plan: Plan): Promise<string> {
   const file = plan.files.promotionStateFile;
   const resolved = path.resolve(plan.cwd, file);
-  if (!(await isFile(resolved))) throw new ValidationError(`promotion state file not found: ${file}`);
+  if (!(await isRegularFile(resolved))) throw new ValidationError(`promotion state file not found: ${file}`);
   let document: unknown;
   try {
     document = JSON.parse(await readFile(resolved, "utf8"));
@@ -222,7 +197,7 @@ async function readDecision(plan: Plan): Promise<string> {
  * record) fails closed instead of silently re-applying under a reused key.
  */
 async function findPriorRecord(plan: Plan, key: string): Promise<JsonObject | null> {
-  if (!(await isFile(plan.applyTelemetryPath))) return null;
+  if (!(await isRegularFile(plan.applyTelemetryPath))) return null;
   const invalid = () =>
     new ValidationError(`invalid promotion apply telemetry JSONL: ${plan.files.applyTelemetryFile}`);
   let prior: JsonObject | null = null;
@@ -257,7 +232,7 @@ async function readRegistryDocument(plan: Plan): Promise<JsonObject> {
   const file = plan.files.registryFile;
   let text: string;
   try {
-    if (!(await isFile(plan.registryPath))) throw new Error("not a file");
+    if (!(await isRegularFile(plan.registryPath))) throw new Error("not a file");
     text = await readFile(plan.registryPath, "utf8");
   } catch {
     throw new RegistryStepError(`error: fleet registry file not found: ${file}\n`);

@@ -9,25 +9,32 @@
  * {@link PromotionCiOutcome} carrying exactly what the CLI prints (stdout, stderr) and its exit
  * status, so an in-process caller (orchestration, spec 33 §3.1) reproduces the command faithfully.
  */
-import { appendFile, mkdir, stat } from "node:fs/promises";
+import { appendFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import {
   type Clock,
   fleetPaths,
   formatTimestamp,
   isJsonObject,
+  isRegularFile,
   PromotionCiReasonCode,
   PromotionDecision,
-  resolveRepoPath,
   systemClock,
   ValidationError,
   writeFileAtomic,
   writeJsonAtomic,
 } from "@ops/contract";
 import type { FleetStatusProducer } from "../gates/evidence.js";
-import { isRegularFile } from "../gates/evidence.js";
-import { type EffectivePath, effectivePath, PromotionGatesMessage } from "../gates/promotion-gates.js";
+import { PromotionGatesMessage } from "../gates/promotion-gates.js";
 import { PROMOTION_SCHEMA_VERSION } from "../gates/schemas.js";
+import {
+  commandCwd,
+  type EffectivePath,
+  effectivePath,
+  nonEmpty,
+  type PromotionEvidenceFlags,
+  repoDirectory,
+} from "../shared/args.js";
 import { type EvaluatorRun, promotionEvaluatorArgs, runPromotionEvaluator } from "./evaluator.js";
 import {
   type PromotionCiSkippedResult,
@@ -40,21 +47,12 @@ export const GITHUB_STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY";
 export const EVALUATOR_OUTPUT_INVALID_MESSAGE = "promotion evaluator output was not valid JSON";
 
 /** Flag values as the CLI received them (thresholds are forwarded unvalidated, §1). */
-export interface PromotionCiInput {
+export interface PromotionCiInput extends PromotionEvidenceFlags {
   readonly repo?: string | undefined;
-  readonly fleetStatusFile?: string | undefined;
-  readonly handoffTelemetryFile?: string | undefined;
-  readonly drillStateFile?: string | undefined;
   readonly promotionStateFile?: string | undefined;
   readonly promotionTelemetryFile?: string | undefined;
   readonly summaryFile?: string | undefined;
   readonly resultFile?: string | undefined;
-  readonly windowExecutions?: string | undefined;
-  readonly minSampleSize?: string | undefined;
-  readonly maxAmbiguityRate?: string | undefined;
-  readonly maxFailureRate?: string | undefined;
-  readonly maxManualBacklog?: string | undefined;
-  readonly maxDrillAgeHours?: string | undefined;
   readonly traceId?: string | undefined;
   readonly failOnHold?: boolean | undefined;
   readonly skipOnMissingEvidence?: boolean | undefined;
@@ -101,14 +99,6 @@ export interface PromotionCiOutcome {
   readonly evaluator: EvaluatorRun | null;
 }
 
-async function isDirectory(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 function jsonText(value: unknown, pretty: boolean | undefined): string {
   return `${pretty === true ? JSON.stringify(value, null, 2) : JSON.stringify(value)}\n`;
 }
@@ -143,19 +133,16 @@ export async function promotionCi(
   ctx: PromotionCiContext = {},
 ): Promise<PromotionCiOutcome> {
   // §2 step 1 (argument errors are the CLI's): --repo, then the repo directory.
-  if (input.repo === undefined || input.repo === "")
-    throw new ValidationError(PromotionGatesMessage.RepoRequired);
+  if (!nonEmpty(input.repo)) throw new ValidationError(PromotionGatesMessage.RepoRequired);
   const env = ctx.env ?? process.env;
-  const cwd = ctx.cwd ?? process.env["PWD"] ?? process.cwd();
-  const repo = resolveRepoPath(input.repo, cwd);
-  if (!(await isDirectory(repo))) throw new ValidationError(`repo directory not found: ${repo}`);
+  const cwd = commandCwd(ctx);
+  const repo = await repoDirectory(input.repo, cwd);
 
   // Step 2: effective paths (flag as given, or the absolute default; empty = not given).
   const defaults = fleetPaths(repo);
-  const fleetStatus: EffectivePath | undefined =
-    input.fleetStatusFile === undefined || input.fleetStatusFile === ""
-      ? undefined
-      : effectivePath(input.fleetStatusFile, "", cwd);
+  const fleetStatus: EffectivePath | undefined = nonEmpty(input.fleetStatusFile)
+    ? effectivePath(input.fleetStatusFile, "", cwd)
+    : undefined;
   const handoff = effectivePath(input.handoffTelemetryFile, defaults.telemetry.handoff, cwd);
   const drills = effectivePath(input.drillStateFile, defaults.promotionDrills, cwd);
   const promotionState = effectivePath(input.promotionStateFile, defaults.promotionState, cwd);

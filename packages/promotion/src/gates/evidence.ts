@@ -3,9 +3,9 @@
  * file system or a child process lives here; the gate logic is in evaluate.ts.
  */
 import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { type Clock, isJsonObject, ValidationError } from "@ops/contract";
+import { type Clock, isJsonObject, isRegularFile, ValidationError } from "@ops/contract";
 import { fleetStatus } from "@ops/fleet";
 import { execa } from "execa";
 import { classifyHandoffRecords, type DrillEvidence, type HandoffTelemetryEvidence } from "./evaluate.js";
@@ -30,14 +30,6 @@ export type FleetStatusProducer = (
     readonly stderr?: TextSink;
   },
 ) => Promise<unknown>;
-
-export async function isRegularFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {

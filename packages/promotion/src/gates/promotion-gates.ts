@@ -3,8 +3,6 @@
  * the five gates, overwrite the promotion state and append one promotion telemetry line, return
  * the decision document and the exit code (2 for `hold` with `--fail-on-hold`, after the writes).
  */
-import { randomUUID } from "node:crypto";
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
@@ -13,11 +11,18 @@ import {
   formatTimestamp,
   PromotionDecision,
   PromotionFleetStatusSource,
-  resolveRepoPath,
+  resolveTraceId,
   systemClock,
   ValidationError,
   writeJsonAtomic,
 } from "@ops/contract";
+import {
+  commandCwd,
+  effectivePath,
+  nonEmpty,
+  type PromotionEvidenceFlags,
+  repoDirectory,
+} from "../shared/args.js";
 import { evaluatePromotionGates } from "./evaluate.js";
 import {
   type FleetStatusProducer,
@@ -33,8 +38,6 @@ import {
   PromotionDecisionSchema,
   type PromotionThresholds,
 } from "./schemas.js";
-
-export const TRACE_ID_ENV = "OPS_MANAGER_TRACE_ID";
 
 /** §3 defaults. */
 export const PROMOTION_GATE_DEFAULTS = {
@@ -58,19 +61,10 @@ export const PromotionGatesMessage = {
 } as const;
 
 /** Flag values as the CLI received them (strings / booleans / undefined). */
-export interface PromotionGatesInput {
+export interface PromotionGatesInput extends PromotionEvidenceFlags {
   readonly repo?: string | undefined;
-  readonly fleetStatusFile?: string | undefined;
-  readonly handoffTelemetryFile?: string | undefined;
-  readonly drillStateFile?: string | undefined;
   readonly promotionStateFile?: string | undefined;
   readonly promotionTelemetryFile?: string | undefined;
-  readonly windowExecutions?: string | undefined;
-  readonly minSampleSize?: string | undefined;
-  readonly maxAmbiguityRate?: string | undefined;
-  readonly maxFailureRate?: string | undefined;
-  readonly maxManualBacklog?: string | undefined;
-  readonly maxDrillAgeHours?: string | undefined;
   readonly traceId?: string | undefined;
   readonly failOnHold?: boolean | undefined;
 }
@@ -137,47 +131,9 @@ export function parsePromotionThresholds(input: PromotionGatesInput): PromotionT
   };
 }
 
-async function isDirectory(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** A path flag: empty counts as not given (see README). */
-function given(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
-}
-
-/** A path as echoed (flag verbatim, or the absolute default) and as used for I/O. */
-export interface EffectivePath {
-  readonly shown: string;
-  readonly file: string;
-}
-
-export function effectivePath(flag: string | undefined, fallback: string, cwd: string): EffectivePath {
-  const value = given(flag);
-  return value === undefined
-    ? { shown: fallback, file: fallback }
-    : { shown: value, file: path.resolve(cwd, value) };
-}
-
-/** Trace id precedence (§2): `--trace-id` → `OPS_MANAGER_TRACE_ID` → a new lowercase UUID. */
-export function resolveTraceId(
-  flag: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-  generate: () => string = randomUUID,
-): string {
-  if (flag !== undefined && flag !== "") return flag;
-  const fromEnv = env[TRACE_ID_ENV];
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  return generate().toLowerCase();
-}
-
 /** Validate `--repo` (presence only) — the first check after argument parsing. */
 function requireRepo(repo: string | undefined): string {
-  if (repo === undefined || repo === "") throw new ValidationError(PromotionGatesMessage.RepoRequired);
+  if (!nonEmpty(repo)) throw new ValidationError(PromotionGatesMessage.RepoRequired);
   return repo;
 }
 
@@ -188,9 +144,8 @@ export async function promotionGates(
   const repoFlag = requireRepo(input.repo);
   const thresholds = parsePromotionThresholds(input);
   const env = ctx.env ?? process.env;
-  const cwd = ctx.cwd ?? process.env["PWD"] ?? process.cwd();
-  const repo = resolveRepoPath(repoFlag, cwd);
-  if (!(await isDirectory(repo))) throw new ValidationError(`repo directory not found: ${repo}`);
+  const cwd = commandCwd(ctx);
+  const repo = await repoDirectory(repoFlag, cwd);
 
   // "Now" once, whole seconds: generatedAt and every age computation.
   const nowEpochSeconds = Math.floor((ctx.clock ?? systemClock).now().getTime() / 1000);
@@ -198,7 +153,7 @@ export async function promotionGates(
   const stderr = ctx.stderr ?? process.stderr;
 
   const defaults = fleetPaths(repo);
-  const statusFlag = given(input.fleetStatusFile);
+  const statusFlag = nonEmpty(input.fleetStatusFile) ? input.fleetStatusFile : undefined;
   const handoff = effectivePath(input.handoffTelemetryFile, defaults.telemetry.handoff, cwd);
   const drills = effectivePath(input.drillStateFile, defaults.promotionDrills, cwd);
   const stateFile = effectivePath(input.promotionStateFile, defaults.promotionState, cwd);

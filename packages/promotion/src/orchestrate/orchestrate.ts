@@ -15,7 +15,6 @@ import {
   formatTimestamp,
   isJsonObject,
   type JsonObject,
-  resolveRepoPath,
   systemClock,
   ValidationError,
   writeFileAtomic,
@@ -23,6 +22,7 @@ import {
 } from "@ops/contract";
 import { PromotionStderrError, withNewline } from "../apply/errors.js";
 import { parseExpandStep } from "../apply/schemas.js";
+import { commandCwd, nonEmpty, type PromotionEvidenceFlags, repoDirectory } from "../shared/args.js";
 import { runCiInProcess } from "./ci-delegate.js";
 import {
   type DelegateContext,
@@ -50,20 +50,11 @@ import {
 } from "./schemas.js";
 
 /** Flag values as the CLI received them (spec 33 §1). */
-export interface PromotionOrchestrateInput {
+export interface PromotionOrchestrateInput extends PromotionEvidenceFlags {
   readonly repo?: string | undefined;
   readonly mode?: string | undefined;
   readonly applyIntent?: string | undefined;
   readonly expandStep?: string | number | undefined;
-  readonly fleetStatusFile?: string | undefined;
-  readonly handoffTelemetryFile?: string | undefined;
-  readonly drillStateFile?: string | undefined;
-  readonly windowExecutions?: string | undefined;
-  readonly minSampleSize?: string | undefined;
-  readonly maxAmbiguityRate?: string | undefined;
-  readonly maxFailureRate?: string | undefined;
-  readonly maxManualBacklog?: string | undefined;
-  readonly maxDrillAgeHours?: string | undefined;
   readonly skipOnMissingEvidence?: boolean | undefined;
   readonly failOnHold?: boolean | undefined;
   readonly promotionCiResultFile?: string | undefined;
@@ -96,18 +87,6 @@ export interface PromotionOrchestrateContext {
   readonly runApply?: DelegateRunner;
 }
 
-function present(value: string | undefined): value is string {
-  return value !== undefined && value !== "";
-}
-
-async function isDirectory(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 interface Validated {
   readonly mode: OrchestrateMode;
   readonly applyIntent: OrchestrateApplyIntent;
@@ -117,7 +96,7 @@ interface Validated {
 
 /** §1 validation order: --repo → --mode → --apply-intent → --expand-step → governance (apply/rollback). */
 function validate(input: PromotionOrchestrateInput): Validated {
-  if (!present(input.repo)) throw new ValidationError(MESSAGES.repo);
+  if (!nonEmpty(input.repo)) throw new ValidationError(MESSAGES.repo);
   if (!isOrchestrateMode(input.mode)) throw new ValidationError(MESSAGES.mode);
   const applyIntent = input.applyIntent ?? "expand";
   // Q5 (kept): validated in every mode.
@@ -126,7 +105,7 @@ function validate(input: PromotionOrchestrateInput): Validated {
   if (expandStep === null) throw new ValidationError(MESSAGES.expandStep);
   if (input.mode === "dry_run") return { mode: input.mode, applyIntent, expandStep, governance: null };
   for (const [key, flag] of GOVERNANCE_FLAGS) {
-    if (!present(input[key])) throw new ValidationError(`${flag} is required for mode ${input.mode}`);
+    if (!nonEmpty(input[key])) throw new ValidationError(`${flag} is required for mode ${input.mode}`);
   }
   return {
     mode: input.mode,
@@ -150,7 +129,7 @@ async function runDelegate(
   relay: { write(text: string): unknown },
 ): Promise<DelegateOutcome> {
   const hook = ctx.env[hookEnv];
-  const outcome = present(hook) ? await runHook(hook, args, ctx) : await inProcess(args, ctx);
+  const outcome = nonEmpty(hook) ? await runHook(hook, args, ctx) : await inProcess(args, ctx);
   if (outcome.exitCode !== 0) {
     const output =
       outcome.output.trim() === ""
@@ -208,9 +187,8 @@ export async function promotionOrchestrate(
   ctx: PromotionOrchestrateContext = {},
 ): Promise<PromotionOrchestrateResult> {
   const valid = validate(input);
-  const cwd = ctx.cwd ?? process.env["PWD"] ?? process.cwd();
-  const repo = resolveRepoPath(input.repo as string, cwd);
-  if (!(await isDirectory(repo))) throw new ValidationError(`repo directory not found: ${repo}`);
+  const cwd = commandCwd(ctx);
+  const repo = await repoDirectory(input.repo as string, cwd);
   const fleet = fleetPaths(repo);
   const files = {
     resultFile: input.resultFile ?? fleet.promotionOrchestrateResult,
@@ -218,7 +196,7 @@ export async function promotionOrchestrate(
     promotionCiResultFile: input.promotionCiResultFile ?? fleet.promotionCiResult,
     promotionCiSummaryFile: input.promotionCiSummaryFile ?? fleet.promotionCiSummary,
   };
-  const evidenceRefs = (input.evidenceRefs ?? []).filter(present);
+  const evidenceRefs = (input.evidenceRefs ?? []).filter(nonEmpty);
   const resultPath = path.resolve(cwd, files.resultFile);
   const summaryPath = path.resolve(cwd, files.summaryFile);
   await mkdir(path.dirname(resultPath), { recursive: true });
@@ -283,6 +261,6 @@ export async function promotionOrchestrate(
   await writeJsonAtomic(resultPath, result);
   await writeFileAtomic(summaryPath, summary);
   const stepSummary = env["GITHUB_STEP_SUMMARY"];
-  if (present(stepSummary)) await appendFile(path.resolve(cwd, stepSummary), summary);
+  if (nonEmpty(stepSummary)) await appendFile(path.resolve(cwd, stepSummary), summary);
   return result;
 }

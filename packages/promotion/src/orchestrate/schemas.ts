@@ -7,6 +7,7 @@
 import { isJsonObject, type JsonObject, TimestampSchema } from "@ops/contract";
 import { z } from "zod";
 import { sortedUnique } from "../apply/schemas.js";
+import { nonEmpty, type PromotionEvidenceFlags } from "../shared/args.js";
 
 export const PROMOTION_ORCHESTRATE_SCHEMA_VERSION = "v1";
 
@@ -72,21 +73,8 @@ export function isOrchestrateApplyIntent(value: unknown): value is OrchestrateAp
   return typeof value === "string" && (ORCHESTRATE_APPLY_INTENTS as readonly string[]).includes(value);
 }
 
-function present(value: string | undefined): value is string {
-  return value !== undefined && value !== "";
-}
-
 /** The CI-facing options, as given (non-empty ones are forwarded; the CI wrapper validates them). */
-export interface CiOptions {
-  readonly fleetStatusFile?: string | undefined;
-  readonly handoffTelemetryFile?: string | undefined;
-  readonly drillStateFile?: string | undefined;
-  readonly windowExecutions?: string | undefined;
-  readonly minSampleSize?: string | undefined;
-  readonly maxAmbiguityRate?: string | undefined;
-  readonly maxFailureRate?: string | undefined;
-  readonly maxManualBacklog?: string | undefined;
-  readonly maxDrillAgeHours?: string | undefined;
+export interface CiOptions extends PromotionEvidenceFlags {
   readonly skipOnMissingEvidence?: boolean | undefined;
   readonly failOnHold?: boolean | undefined;
   readonly traceId?: string | undefined;
@@ -117,11 +105,11 @@ export function ciArguments(
   const args = ["--repo", repo, "--result-file", resultFile, "--summary-file", summaryFile];
   for (const [key, flag] of CI_VALUE_FLAGS) {
     const value = options[key];
-    if (present(value)) args.push(flag, value);
+    if (nonEmpty(value)) args.push(flag, value);
   }
   if (options.skipOnMissingEvidence === true) args.push("--skip-on-missing-evidence");
   if (options.failOnHold === true) args.push("--fail-on-hold");
-  if (present(options.traceId)) args.push("--trace-id", options.traceId);
+  if (nonEmpty(options.traceId)) args.push("--trace-id", options.traceId);
   return args;
 }
 
@@ -159,10 +147,10 @@ export function applyArguments(repo: string, ciResultFile: string, options: Appl
     options.reviewBy,
   ];
   if (options.expandStep !== undefined) args.push("--expand-step", String(options.expandStep));
-  if (present(options.idempotencyKey)) args.push("--idempotency-key", options.idempotencyKey);
-  if (present(options.traceId)) args.push("--trace-id", options.traceId);
-  if (present(options.loopId)) args.push("--loop-id", options.loopId);
-  if (present(options.horizonRef)) args.push("--horizon-ref", options.horizonRef);
+  if (nonEmpty(options.idempotencyKey)) args.push("--idempotency-key", options.idempotencyKey);
+  if (nonEmpty(options.traceId)) args.push("--trace-id", options.traceId);
+  if (nonEmpty(options.loopId)) args.push("--loop-id", options.loopId);
+  if (nonEmpty(options.horizonRef)) args.push("--horizon-ref", options.horizonRef);
   for (const ref of options.evidenceRefs) args.push("--evidence-ref", ref);
   return args;
 }
@@ -234,15 +222,15 @@ export function composeResult(input: ComposeInput): PromotionOrchestrateResult {
     mode: input.mode,
     status,
     decision: input.ci.decision,
-    traceId: present(input.traceId) ? input.traceId : stringAt(record, "traceId"),
-    loopId: present(input.loopId) ? input.loopId : stringAt(record, "loopId"),
-    horizonRef: present(input.horizonRef) ? input.horizonRef : stringAt(record, "horizonRef"),
+    traceId: nonEmpty(input.traceId) ? input.traceId : stringAt(record, "traceId"),
+    loopId: nonEmpty(input.loopId) ? input.loopId : stringAt(record, "loopId"),
+    horizonRef: nonEmpty(input.horizonRef) ? input.horizonRef : stringAt(record, "horizonRef"),
     evidenceRefs: sortedUnique(evidence),
     summary: { failedGates: input.ci.failedGates, reasonCodes: input.ci.reasonCodes },
     apply: {
       executed: record !== null,
       intent: typeof record?.["intent"] === "string" ? record["intent"] : null,
-      idempotencyKey: present(input.idempotencyKey) ? input.idempotencyKey : null,
+      idempotencyKey: nonEmpty(input.idempotencyKey) ? input.idempotencyKey : null,
       record,
     },
     files: input.files,

@@ -21,6 +21,7 @@ import {
   assertValidLoopId,
   type Clock,
   DEFAULT_LOCK_TIMEOUT_MS,
+  givenTraceId,
   nowEpochSeconds,
   OpsError,
   type OpsPaths,
@@ -228,8 +229,7 @@ export async function resolveControlOptions(
     serviceToken: given(input.serviceToken) ?? given(env["OPS_MANAGER_SERVICE_TOKEN"]) ?? "",
     idempotencyKey: keyGiven ?? `${intent}-${nowEpochSeconds(clock)}-${ctx.pid ?? process.pid}`,
     idempotencyKeyGiven: keyGiven !== null,
-    traceId:
-      given(input.traceId) ?? given(env["OPS_MANAGER_TRACE_ID"]) ?? (ctx.generateTraceId ?? randomUUID)(),
+    traceId: givenTraceId(input.traceId, env) ?? (ctx.generateTraceId ?? randomUUID)(),
     retryAttempts,
     retryBackoffSeconds,
     by: given(input.by) ?? given(env["USER"]) ?? "unknown",

@@ -7,6 +7,7 @@ import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import {
   assertValidLoopId,
+  givenTraceId,
   isNotFoundError,
   OpsError,
   type OpsPaths,
@@ -335,8 +336,7 @@ export async function resolveReconcileOptions(
     else if (fromEnv === "false") alertsEnabled = false;
     else throw new ValidationError(`${ALERTS_ENABLED_ENV} must be true or false`);
   }
-  const traceId =
-    given(input.traceId) ?? envValue(env, "OPS_MANAGER_TRACE_ID") ?? (ctx.generateTraceId ?? randomUUID)();
+  const traceId = givenTraceId(input.traceId, env) ?? (ctx.generateTraceId ?? randomUUID)();
   const serviceToken = given(input.serviceToken) ?? envValue(env, "OPS_MANAGER_SERVICE_TOKEN") ?? "";
   // Q13-12: the env fallback is consulted only when the flag is absent.
   const profileName = given(input.thresholdProfile) ?? envValue(env, "OPS_MANAGER_THRESHOLD_PROFILE");

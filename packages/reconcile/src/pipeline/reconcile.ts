@@ -31,6 +31,7 @@ import {
   appendJsonl,
   type Clock,
   formatTimestamp,
+  isRegularFile,
   type JsonObject,
   systemClock,
   ValidationError,
@@ -64,7 +65,6 @@ import { projectTransportHealth } from "./transport-health.js";
 import {
   field,
   isJsonObject,
-  isRegularFile,
   nonEmptyString,
   outputTail,
   readObjectOrEmpty,

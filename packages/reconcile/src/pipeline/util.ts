@@ -1,5 +1,4 @@
 /** Small helpers shared by the reconcile pipeline steps. */
-import { stat } from "node:fs/promises";
 import { errorMessage, type JsonObject, readJsonFile } from "@ops/contract";
 import { isJsonObject } from "@ops/transport-local";
 
@@ -70,14 +69,5 @@ export async function readObjectOrEmpty(file: string): Promise<JsonObject> {
     return result.kind === "ok" && isJsonObject(result.value) ? result.value : {};
   } catch {
     return {};
-  }
-}
-
-/** True when `file` exists and is a regular file (anything else, including errors, is false). */
-export async function isRegularFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
   }
 }

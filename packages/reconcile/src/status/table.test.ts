@@ -1,10 +1,10 @@
 import fs from "node:fs";
-import { opsPaths } from "@ops/contract";
+import { opsPaths, sanitize } from "@ops/contract";
 import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StatusDocument } from "./schemas.js";
 import { loopStatus } from "./status.js";
-import { formatDuration, formatStatusTable, sanitize, statusTone } from "./table.js";
+import { formatDuration, formatStatusTable, statusTone } from "./table.js";
 import {
   HEALTH,
   INTENT_ROW,

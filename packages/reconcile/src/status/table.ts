@@ -5,24 +5,14 @@
  * control characters, so a hostile value cannot inject terminal escapes and `color: false` output
  * never contains ESC.
  */
+import { labelledLine, sanitize, terminal, toneClassifier } from "@ops/contract";
 import type { StatusDocument } from "./schemas.js";
 
 export interface StatusTableOptions {
   readonly color: boolean;
 }
 
-type Tone = "good" | "warn" | "bad" | "muted" | "plain";
-
-const ANSI: Record<Exclude<Tone, "plain">, string> = {
-  good: "\u001b[32m",
-  warn: "\u001b[33m",
-  bad: "\u001b[31m",
-  muted: "\u001b[2m",
-};
-const BOLD = "\u001b[1m";
-const RESET = "\u001b[0m";
-
-const GOOD = new Set([
+const GOOD = [
   "healthy",
   "fresh",
   "ok",
@@ -36,8 +26,8 @@ const GOOD = new Set([
   "complete",
   "not_running",
   "no_new_escalations",
-]);
-const WARN = new Set([
+];
+const WARN = [
   "degraded",
   "ambiguous",
   "partial",
@@ -51,32 +41,11 @@ const WARN = new Set([
   "insufficient_confidence",
   "no_recommendation",
   "no_source",
-]);
-const BAD = new Set([
-  "critical",
-  "failed",
-  "failed_command",
-  "dead",
-  "ordering_drift_detected",
-  "drift_active",
-]);
+];
+const BAD = ["critical", "failed", "failed_command", "dead", "ordering_drift_detected", "drift_active"];
 
 /** Tone of a status word. */
-export function statusTone(value: string | null | undefined): Tone {
-  if (value === null || value === undefined) return "muted";
-  if (GOOD.has(value)) return "good";
-  if (WARN.has(value)) return "warn";
-  if (BAD.has(value)) return "bad";
-  if (value === "unknown") return "muted";
-  return "plain";
-}
-
-/** Printable text: control characters (C0, DEL, C1 — ESC included) become `?`. */
-export function sanitize(value: unknown): string {
-  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
-}
+export const statusTone = toneClassifier({ good: GOOD, warn: WARN, bad: BAD, muted: ["unknown"] });
 
 /** Whole seconds as a compact duration: `45s`, `12m05s`, `3h04m`, `2234d00h`. */
 export function formatDuration(seconds: number): string {
@@ -105,8 +74,8 @@ const NONE = "—";
 
 /** Render the status document as ~15–18 aligned lines (never more than 25). */
 export function formatStatusTable(document: StatusDocument, options: StatusTableOptions): string {
-  const paint = (text: string, tone: Tone) =>
-    options.color && tone !== "plain" ? `${ANSI[tone]}${text}${RESET}` : text;
+  const term = terminal(options.color);
+  const paint = term.paint;
   /** A status word, coloured by its tone; `—` (muted) when null. */
   const word = (value: string | null | undefined) =>
     value === null || value === undefined ? paint(NONE, "muted") : paint(sanitize(value), statusTone(value));
@@ -115,9 +84,7 @@ export function formatStatusTable(document: StatusDocument, options: StatusTable
     value === null || value === undefined ? null : `${paint(key, "muted")} ${sanitize(value)}`;
   const lines: string[] = [];
   const row = (label: string, ...parts: (string | null)[]) => {
-    const text = parts.filter((part): part is string => part !== null && part.length > 0).join("  ");
-    const padded = label.padEnd(LABEL_WIDTH);
-    lines.push(`${options.color ? `${BOLD}${padded}${RESET}` : padded}${text}`.trimEnd());
+    lines.push(labelledLine(term, label, LABEL_WIDTH, parts));
   };
 
   const { lifecycle, reconcile, control, visibility, tuning, alerts, runtimeProcess } = document;
