@@ -19,6 +19,12 @@ describe("writeJsonAtomic", () => {
     expect(await readFile(file, "utf8")).toBe('{"b":1,"list":[1,"x"],"nested":{"ok":true}}\n');
   });
 
+  it("fails cleanly when a parent path is a regular file", async () => {
+    await writeFile(path.join(dir, "blocker"), "not a directory");
+    await expect(writeJsonAtomic(path.join(dir, "blocker", "state.json"), { v: 1 })).rejects.toThrow();
+    expect(await readFile(path.join(dir, "blocker"), "utf8")).toBe("not a directory");
+  });
+
   it("indents by two spaces with pretty", async () => {
     const file = path.join(dir, "cursor.json");
     await writeJsonAtomic(file, { a: 1, b: [2] }, { pretty: true });

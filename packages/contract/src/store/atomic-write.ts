@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
+import { isNotFoundError } from "./fs-errors.js";
 
 export interface WriteJsonOptions {
   /** Indent by 2 spaces instead of the default compact single line. */
@@ -32,7 +33,6 @@ export async function writeJsonAtomic(
 /** Atomically replace `file` with `content` (text is written as UTF-8). Parent directories are created. */
 export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
   // Same directory as the target, so rename() stays on one filesystem and is atomic; the random
   // suffix keeps concurrent writers (even in one process) from sharing a temp file.
   const tempFile = path.join(
@@ -41,7 +41,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   );
   let renamed = false;
   try {
-    const handle = await open(tempFile, "wx", 0o644);
+    const handle = await openTempFile(tempFile, dir);
     try {
       await handle.writeFile(content);
       await handle.sync();
@@ -54,6 +54,20 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     if (!renamed) await unlink(tempFile).catch(() => undefined);
   }
   await syncDirectory(dir);
+}
+
+/**
+ * Create the temp file; the parent directories are created only when missing (a `mkdir -p` before
+ * every write would cost two more file-system round trips on every cycle of every loop).
+ */
+async function openTempFile(tempFile: string, dir: string) {
+  try {
+    return await open(tempFile, "wx", 0o644);
+  } catch (error) {
+    if (!isNotFoundError(error)) throw error;
+    await mkdir(dir, { recursive: true });
+    return await open(tempFile, "wx", 0o644);
+  }
 }
 
 /** Persist a rename. Best effort: some platforms/filesystems cannot open or fsync a directory. */
