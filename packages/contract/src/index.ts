@@ -2,6 +2,7 @@ export * from "./errors.js";
 export * from "./paths.js";
 export * from "./reason-codes.js";
 export * from "./schemas/index.js";
+export * from "./sort.js";
 export * from "./store/index.js";
 export * from "./terminal.js";
 export * from "./time.js";

@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import {
+  compareCodePoints,
   formatTimestamp,
   HealthReasonCode,
   type IngestStatus,
@@ -27,7 +28,6 @@ import type {
 import { readLastJsonlRecord } from "./tail.js";
 import { type HealthThresholdFlags, resolveHealthThresholds } from "./thresholds.js";
 import {
-  compareCodePoints,
   field,
   isJsonObject,
   isNonNegativeInteger,

@@ -69,4 +69,3 @@ export {
   thresholdProfile,
   thresholdProfileValues,
 } from "./thresholds.js";
-export { compareCodePoints } from "./util.js";

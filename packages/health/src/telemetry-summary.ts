@@ -3,7 +3,14 @@
  * and recommend a threshold profile. Pure read.
  */
 import path from "node:path";
-import { assertValidLoopId, formatTimestamp, opsPaths, systemClock, ValidationError } from "@ops/contract";
+import {
+  assertValidLoopId,
+  compareCodePoints,
+  formatTimestamp,
+  opsPaths,
+  systemClock,
+  ValidationError,
+} from "@ops/contract";
 import { contextCwd, type HealthCommandContext } from "./context.js";
 import type {
   Confidence,
@@ -15,7 +22,6 @@ import type {
 } from "./schemas.js";
 import { readWindowRecords, type TailOptions, type WindowRecords } from "./tail.js";
 import {
-  compareCodePoints,
   isKind,
   type JsonObject,
   optionalFlag,

@@ -5,17 +5,16 @@
  */
 import path from "node:path";
 /** The bundled catalog, relative to the install root (spec 10 §1.1). */
-import { OpsError, readJsonFile, THRESHOLD_PROFILES_CATALOG, ValidationError } from "@ops/contract";
-import { contextCwd, contextEnv, type HealthCommandContext } from "./context.js";
-import type { HealthThresholds, ThresholdProfileDocument, ThresholdProfileOutputValues } from "./schemas.js";
 import {
   compareCodePoints,
-  isJsonObject,
-  isKind,
-  type JsonObject,
-  optionalFlag,
-  UNSIGNED_INTEGER,
-} from "./util.js";
+  OpsError,
+  readJsonFile,
+  THRESHOLD_PROFILES_CATALOG,
+  ValidationError,
+} from "@ops/contract";
+import { contextCwd, contextEnv, type HealthCommandContext } from "./context.js";
+import type { HealthThresholds, ThresholdProfileDocument, ThresholdProfileOutputValues } from "./schemas.js";
+import { isJsonObject, isKind, type JsonObject, optionalFlag, UNSIGNED_INTEGER } from "./util.js";
 /** Env fallback for the catalog path (spec 10 §4). */
 export const THRESHOLD_PROFILES_FILE_ENV = "OPS_MANAGER_THRESHOLD_PROFILES_FILE";
 

@@ -106,22 +106,3 @@ export async function readJsonObjectFile(file: string): Promise<ObjectFileResult
   if (result.kind === "invalid" || !isJsonObject(result.value)) return { kind: "invalid" };
   return { kind: "ok", value: result.value };
 }
-
-/**
- * Compare two strings by Unicode code point (Python's `sorted` order), not UTF-16 code unit: the
- * two differ only for characters outside the BMP.
- */
-export function compareCodePoints(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let index = 0; index < length; index += 1) {
-    const x = a.charCodeAt(index);
-    const y = b.charCodeAt(index);
-    if (x !== y) {
-      // Everything before `index` is equal, so both strings are at the same code point boundary.
-      const cx = a.codePointAt(index) ?? x;
-      const cy = b.codePointAt(index) ?? y;
-      return cx < cy ? -1 : 1;
-    }
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
-}

@@ -1,5 +1,6 @@
+import { compareCodePoints, sortedUnique } from "@ops/contract";
 import { describe, expect, it } from "vitest";
-import { canarySelected, cohortBucket, compareCodePoints, sortedUnique } from "./cohort.js";
+import { canarySelected, cohortBucket } from "./cohort.js";
 
 describe("cohortBucket (spec 22 §6.2)", () => {
   it.each([

@@ -1,5 +1,5 @@
 /**
- * Spec 22 §6.2 — deterministic canary cohort bucket, and code-point string ordering (§2).
+ * Spec 22 §6.2 — deterministic canary cohort bucket.
  */
 
 export const DEFAULT_SELECTOR_SALT = "fleet-autonomous-rollout-v1";
@@ -23,25 +23,4 @@ export function canarySelected(bucket: number, canaryPercent: number): boolean {
   if (canaryPercent <= 0) return false;
   if (canaryPercent >= 100) return true;
   return bucket < canaryPercent;
-}
-
-/** Ascending code-point order (the spec's sort order; differs from `<` only for astral characters). */
-export function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const left = a[Symbol.iterator]();
-  const right = b[Symbol.iterator]();
-  for (;;) {
-    const x = left.next();
-    const y = right.next();
-    if (x.done === true) return y.done === true ? 0 : -1;
-    if (y.done === true) return 1;
-    const cx = x.value.codePointAt(0) ?? 0;
-    const cy = y.value.codePointAt(0) ?? 0;
-    if (cx !== cy) return cx < cy ? -1 : 1;
-  }
-}
-
-/** Sorted (code-point order), de-duplicated copy — every reason-code array of the fleet commands. */
-export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(compareCodePoints);
 }

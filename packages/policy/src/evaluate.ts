@@ -7,6 +7,7 @@
 import {
   AutonomyGateReasonCode,
   AutoPauseReasonCode,
+  compareCodePoints,
   FleetPolicyReasonCode,
   formatTimestamp,
   isJsonObject,
@@ -16,8 +17,9 @@ import {
   RolloutReasonCode,
   SafetyRailReasonCode,
   SuppressionReason,
+  sortedUnique,
 } from "@ops/contract";
-import { canarySelected, cohortBucket, compareCodePoints, sortedUnique } from "./cohort.js";
+import { canarySelected, cohortBucket } from "./cohort.js";
 import { governanceAuditEvent, policyGovernance } from "./governance.js";
 import { autoPauseMetrics, PolicyHistoryIndex } from "./inputs.js";
 import {

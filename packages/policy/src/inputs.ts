@@ -3,8 +3,7 @@
  * (§3.1 advisory cooldown, §6.4 autonomous cooldown) and the auto-pause metrics of the autonomous
  * handoff executions (§5.1). No file I/O: the caller streams rows in.
  */
-import { isJsonObject, parseTimestamp } from "@ops/contract";
-import { compareCodePoints } from "./cohort.js";
+import { compareCodePoints, isJsonObject, parseTimestamp } from "@ops/contract";
 import type { AutoPauseMetrics } from "./schemas.js";
 
 /**

@@ -11,6 +11,7 @@ import {
   HandoffRetryGuardReasonCode,
   type JsonObject,
   type NormalizedFleetLoop,
+  sortedUnique,
   ValidationError,
 } from "@ops/contract";
 import type {
@@ -30,16 +31,14 @@ import type {
   PreviousHandoffState,
 } from "./schemas.js";
 
-export const HANDOFF_RETRY_GUARD_PREFIX = "autonomous_retry_guard_";
-
-/** Code-point (byte) order for ASCII/BMP strings, as every fleet sort uses. */
+/** Intent order (§3): plain code-unit comparison of loopId, category, intent. */
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(compareStrings);
-}
+export const HANDOFF_RETRY_GUARD_PREFIX = "autonomous_retry_guard_";
+
+/** Code-point (byte) order for ASCII/BMP strings, as every fleet sort uses. */
 
 /**
  * §3.2 `handoffSlug(s)`: ASCII `A`–`Z` lower-cased; every character (code point) outside `[a-z0-9._-]`

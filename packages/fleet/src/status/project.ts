@@ -21,6 +21,7 @@ import {
   RolloutReasonCode,
   SafetyGateSuppressionReasonCode,
   SafetyRailReasonCode,
+  sortedUnique,
   TransportGateReasonCode,
 } from "@ops/contract";
 import {
@@ -94,25 +95,6 @@ function objects(value: unknown): J[] {
 
 function isString(value: unknown): value is string {
   return typeof value === "string";
-}
-
-/** Byte (code-point) order, as every fleet reason-code array is sorted (20 §1). */
-export function compareCodePoints(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let index = 0; index < length; index += 1) {
-    const x = a.charCodeAt(index);
-    const y = b.charCodeAt(index);
-    if (x !== y) {
-      const cx = a.codePointAt(index) ?? x;
-      const cy = b.codePointAt(index) ?? y;
-      return cx < cy ? -1 : 1;
-    }
-  }
-  return a.length - b.length;
-}
-
-export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(compareCodePoints);
 }
 
 /** A reason-code array read from an input: its strings, sorted and de-duplicated; null if not an array. */

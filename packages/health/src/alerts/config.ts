@@ -8,13 +8,14 @@ import path from "node:path";
 /** The bundled sink config, relative to the install root (spec 10 §1.1). */
 import {
   ALERT_SINKS_CATALOG,
+  compareCodePoints,
   OpsError,
   readJsonFile,
   ValidationError,
   validateAgainstSchema,
 } from "@ops/contract";
 import { contextCwd, contextEnv, type HealthCommandContext } from "../context.js";
-import { compareCodePoints, isJsonObject, type JsonObject, optionalFlag } from "../util.js";
+import { isJsonObject, type JsonObject, optionalFlag } from "../util.js";
 /** Env fallback for the config path (spec 10 §4). */
 export const ALERT_SINKS_FILE_ENV = "OPS_MANAGER_ALERT_SINKS_FILE";
 

@@ -7,6 +7,7 @@
  */
 import { isJsonObject, type JsonObject, TimestampSchema } from "@ops/contract";
 import { z } from "zod";
+import { sortedUniqueCodeUnits } from "../shared/sort.js";
 
 export const PROMOTION_APPLY_SCHEMA_VERSION = "v1";
 export const PROMOTION_APPLY_CATEGORY = "promotion_apply";
@@ -112,12 +113,7 @@ export function evidenceRefsOf(refs: readonly (string | undefined)[], promotionS
   const all = [...refs, promotionStateFile].filter(
     (ref): ref is string => typeof ref === "string" && ref !== "",
   );
-  return sortedUnique(all);
-}
-
-/** De-duplicated and sorted by UTF-16 code unit (plain string comparison). */
-export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return sortedUniqueCodeUnits(all);
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   promotionDrillReasonCode,
   REQUIRED_PROMOTION_DRILL_IDS,
 } from "@ops/contract";
+import { sortedUniqueCodeUnits } from "../shared/sort.js";
 import {
   type HandoffAutonomousRun,
   HandoffAutonomousRunSchema,
@@ -56,15 +57,6 @@ export interface GateEvaluation {
 
 function objectOr(value: unknown): Record<string, unknown> {
   return isJsonObject(value) ? value : {};
-}
-
-/** Code-unit order, the order of a plain string sort (`sort` in jq / `LC_ALL=C`). */
-function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(compareCodeUnits);
 }
 
 /** jq `tostring`: strings as they are, anything else as its compact JSON text. */
@@ -103,7 +95,7 @@ function governanceGate(autonomous: Record<string, unknown>): PromotionGates["go
   const blocks = governance["blocksAutonomous"];
   const rawCodes = governance["reasonCodes"];
   // Careful Q3: a non-array `reasonCodes` is treated as [].
-  const reasonCodes = sortedUnique((Array.isArray(rawCodes) ? rawCodes : []).map(toStringValue));
+  const reasonCodes = sortedUniqueCodeUnits((Array.isArray(rawCodes) ? rawCodes : []).map(toStringValue));
   const reasons: string[] = [];
   // Fail closed: only an explicit `true` counts as guarded_auto (status always writes a boolean).
   if (autonomous["enabled"] !== true)
@@ -295,7 +287,7 @@ export function evaluatePromotionGates(
     gatePassCount: PROMOTION_GATE_ORDER.length - failedGates.length,
     gateFailCount: failedGates.length,
     failedGates,
-    reasonCodes: sortedUnique(PROMOTION_GATE_ORDER.flatMap((name) => byName[name].reasons)),
+    reasonCodes: sortedUniqueCodeUnits(PROMOTION_GATE_ORDER.flatMap((name) => byName[name].reasons)),
   };
   return { summary, gates };
 }

@@ -6,8 +6,8 @@
  */
 import { isJsonObject, type JsonObject, TimestampSchema } from "@ops/contract";
 import { z } from "zod";
-import { sortedUnique } from "../apply/schemas.js";
 import { nonEmpty, type PromotionEvidenceFlags } from "../shared/args.js";
+import { sortedUniqueCodeUnits } from "../shared/sort.js";
 
 export const PROMOTION_ORCHESTRATE_SCHEMA_VERSION = "v1";
 
@@ -225,7 +225,7 @@ export function composeResult(input: ComposeInput): PromotionOrchestrateResult {
     traceId: nonEmpty(input.traceId) ? input.traceId : stringAt(record, "traceId"),
     loopId: nonEmpty(input.loopId) ? input.loopId : stringAt(record, "loopId"),
     horizonRef: nonEmpty(input.horizonRef) ? input.horizonRef : stringAt(record, "horizonRef"),
-    evidenceRefs: sortedUnique(evidence),
+    evidenceRefs: sortedUniqueCodeUnits(evidence),
     summary: { failedGates: input.ci.failedGates, reasonCodes: input.ci.reasonCodes },
     apply: {
       executed: record !== null,
