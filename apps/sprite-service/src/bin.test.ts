@@ -1,49 +1,10 @@
 /** The real `ops-sprite-service` process, spawned from source with tsx. */
-import { type ChildProcessByStdio, spawn } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import type { Readable } from "node:stream";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { opsPaths } from "@ops/contract";
 import { createSimulatedRepo, superloopBinPath } from "@ops/testkit";
 import { loopRunSnapshot } from "@ops/transport-local";
 import { describe, expect, it } from "vitest";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const entry = path.join(here, "index.ts");
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-
-interface Spawned {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>;
-  readonly url: Promise<string>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stdout(): string;
-  stderr(): string;
-}
-
-function spawnService(args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Spawned {
-  const child = spawn(process.execPath, ["--conditions=@ops/source", "--import", tsxLoader, entry, ...args], {
-    cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /^ops-manager sprite service listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
-    void exited.then(() => reject(new Error(`exited early: ${stderr}`)));
-  });
-  return { child, url, exited, stdout: () => stdout, stderr: () => stderr };
-}
+import { spawnService } from "./test-spawn.js";
 
 describe("ops-sprite-service (spawned)", () => {
   it("serves a simulated repo, and on SIGTERM finishes the in-flight control request, then exits 0", async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { runSpriteServiceCli, type ServiceIo } from "./cli.js";
 
 const repo = mkdtempSync(path.join(tmpdir(), "ops-sprite-cli-"));
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
+writeFileSync(path.join(repo, "a-file"), "not a directory\n");
 
 function captureIo(env: Record<string, string | undefined> = {}) {
   let out = "";
@@ -59,6 +60,7 @@ describe("ops-sprite-service command line", () => {
   it.each([
     [[], "--repo is required"],
     [["--repo", "no/such/dir"], "repo path not found: no/such/dir"],
+    [["--repo", "a-file"], "repo path not found: a-file"],
     [["--repo", ".", "--port", "80000"], "--port must be an integer between 0 and 65535"],
     [["--repo", ".", "--port", "-1"], "--port must be an integer between 0 and 65535"],
     [["--repo", ".", "--host", ""], "--host must not be empty"],

@@ -5,9 +5,9 @@
  * startup failures → `error: <message>`, exit 1.
  */
 import { createWriteStream, type WriteStream } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import path from "node:path";
-import { errorMessage } from "@ops/contract";
+import { errorMessage, isDirectory } from "@ops/contract";
 import yargs, { type Argv } from "yargs";
 import { DEFAULT_HOST, DEFAULT_PORT, type RequestLogEntry, startSpriteService } from "./server.js";
 
@@ -136,12 +136,8 @@ function parsePort(value: string | undefined): number {
 async function resolveRepo(value: string | undefined, cwd: string): Promise<string> {
   if (value === undefined || value === "") throw new StartupError("--repo is required");
   const given = path.resolve(cwd, value);
-  try {
-    const real = await realpath(given);
-    if ((await stat(real)).isDirectory()) return real;
-  } catch {
-    // reported below
-  }
+  const real = await realpath(given).catch(() => null);
+  if (real !== null && (await isDirectory(real))) return real;
   throw new StartupError(`repo path not found: ${value}`);
 }
 

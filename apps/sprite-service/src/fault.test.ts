@@ -18,12 +18,8 @@
  *   every client attempt in the audit row, because its first attempt may have reached the service.
  * - Once the service has answered a key, the answer replays (`replayed: true`) across restarts.
  */
-import { type ChildProcessByStdio, spawn } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import type { Readable } from "node:stream";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { opsPaths } from "@ops/contract";
 import { type ControlIntentResult, confirmIntent, controlIntent } from "@ops/reconcile";
 import {
@@ -36,10 +32,7 @@ import {
   type TempDir,
 } from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const entry = path.join(here, "index.ts");
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+import { type SpawnedService, spawnService as spawnServiceProcess } from "./test-spawn.js";
 
 const TOKEN = "fault-token";
 const LOOP = "demo-loop";
@@ -47,47 +40,10 @@ const KEY = "K-fault-1";
 /** How long the simulated runtime command sleeps before acting (the kill lands inside it). */
 const RUNTIME_SLEEP_MS = 2_500;
 
-interface Spawned {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>;
-  readonly url: Promise<string>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr(): string;
-}
+const spawned: SpawnedService[] = [];
 
-const spawned: Spawned[] = [];
-
-function spawnService(repo: string, env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=@ops/source",
-      "--import",
-      tsxLoader,
-      entry,
-      "--repo",
-      repo,
-      "--port",
-      "0",
-      "--token",
-      TOKEN,
-    ],
-    { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /^ops-manager sprite service listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
-    void exited.then(() => reject(new Error(`service exited before listening: ${stderr}`)));
-  });
-  const service = { child, url, exited, stderr: () => stderr };
+function spawnService(repo: string, env: NodeJS.ProcessEnv): SpawnedService {
+  const service = spawnServiceProcess(["--repo", repo, "--port", "0", "--token", TOKEN], env, repo);
   spawned.push(service);
   return service;
 }

@@ -9,8 +9,8 @@ import {
   runtimePaths,
   ValidationError,
 } from "@ops/contract";
-import { createSimulatedRepo, type SimulatedRepo, withTempDir } from "@ops/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { withTempDir } from "@ops/testkit";
+import { describe, expect, it } from "vitest";
 import type { CommandContext } from "./context.js";
 import {
   type EventBatchResult,
@@ -20,18 +20,10 @@ import {
   readEventBatch,
   writePollCursor,
 } from "./poll.js";
-import { expectRejection, fixedClock } from "./test-helpers.js";
+import { expectRejection, fixedClock, simulatedRepos } from "./test-helpers.js";
 
 const clock = fixedClock("2026-02-22T10:00:21Z");
-const repos: SimulatedRepo[] = [];
-function simRepo(): SimulatedRepo {
-  const repo = createSimulatedRepo();
-  repos.push(repo);
-  return repo;
-}
-afterEach(async () => {
-  await Promise.all(repos.splice(0).map((repo) => repo.cleanup()));
-});
+const simRepo = simulatedRepos();
 
 const L1 =
   '{"timestamp":"2026-02-22T10:00:00Z","event":"loop_start","loop_id":"demo-loop","run_id":"run-123","iteration":1,"data":{}}';

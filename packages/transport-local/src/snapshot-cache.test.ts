@@ -8,8 +8,8 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { ContractError, type LoopRunSnapshot, runtimePaths } from "@ops/contract";
-import { createSimulatedRepo, type SimulatedRepo, withTempDir } from "@ops/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { withTempDir } from "@ops/testkit";
+import { describe, expect, it } from "vitest";
 import { digestEventsResumable, digestFileStreaming, EVENTS_TAIL_CHECK_BYTES } from "./file-digest.js";
 import {
   emptySnapshotDigestCache,
@@ -17,7 +17,7 @@ import {
   RACY_MTIME_WINDOW_MS,
   type SnapshotDigestCache,
 } from "./snapshot.js";
-import { expectRejection, fixedClock } from "./test-helpers.js";
+import { expectRejection, fixedClock, simulatedRepos } from "./test-helpers.js";
 
 const LOOP = "demo-loop";
 const clock = fixedClock("2026-02-22T10:00:06Z");
@@ -25,15 +25,7 @@ const clock = fixedClock("2026-02-22T10:00:06Z");
 const OLD_MTIME_S = Math.floor(Date.now() / 1000) - 3600;
 let agedMtimeS = OLD_MTIME_S;
 
-const repos: SimulatedRepo[] = [];
-function simRepo(): SimulatedRepo {
-  const repo = createSimulatedRepo();
-  repos.push(repo);
-  return repo;
-}
-afterEach(async () => {
-  await Promise.all(repos.splice(0).map((repo) => repo.cleanup()));
-});
+const simRepo = simulatedRepos();
 
 const JSON_FILES = ["state", "activeRun", "approval", "runSummary", "heartbeat"] as const;
 

@@ -2,21 +2,13 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { ContractError, LoopRunSnapshotSchema, runtimePaths, ValidationError } from "@ops/contract";
-import { createSimulatedRepo, type SimulatedRepo, withTempDir } from "@ops/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { withTempDir } from "@ops/testkit";
+import { describe, expect, it } from "vitest";
 import { loopRunSnapshot } from "./snapshot.js";
-import { expectRejection, fixedClock } from "./test-helpers.js";
+import { expectRejection, fixedClock, simulatedRepos } from "./test-helpers.js";
 
 const clock = fixedClock("2026-02-22T10:00:06Z");
-const repos: SimulatedRepo[] = [];
-function simRepo(): SimulatedRepo {
-  const repo = createSimulatedRepo();
-  repos.push(repo);
-  return repo;
-}
-afterEach(async () => {
-  await Promise.all(repos.splice(0).map((repo) => repo.cleanup()));
-});
+const simRepo = simulatedRepos();
 
 function sha256(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");

@@ -1,6 +1,7 @@
 /** Shared helpers for this package's tests (not exported from the package). */
 import type { Clock } from "@ops/contract";
-import { expect } from "vitest";
+import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
+import { afterEach, expect } from "vitest";
 
 export function fixedClock(at: string): Clock {
   return { now: () => new Date(at) };
@@ -25,4 +26,20 @@ export async function expectRejection(
   expect(error.message).not.toContain("\n");
   expect((error as Error & { exitCode?: number }).exitCode).toBe(1);
   return error;
+}
+
+/**
+ * A factory of simulated repos, each removed after the test that created it. Call once at module
+ * level (it registers the `afterEach` cleanup).
+ */
+export function simulatedRepos(): () => SimulatedRepo {
+  const repos: SimulatedRepo[] = [];
+  afterEach(async () => {
+    await Promise.all(repos.splice(0).map((repo) => repo.cleanup()));
+  });
+  return () => {
+    const repo = createSimulatedRepo();
+    repos.push(repo);
+    return repo;
+  };
 }

@@ -16,8 +16,8 @@
  * - Backoff is linear: `retryBackoffSeconds × attempt` before the next attempt (none when 0).
  */
 import { setTimeout as sleepMs } from "node:timers/promises";
-import { ValidationError } from "@ops/contract";
-import { isPlainObject, lastLines } from "./text.js";
+import { isJsonObject, ValidationError } from "@ops/contract";
+import { lastLines } from "./text.js";
 
 /** HTTP statuses the spec treats as transient (§4 step 2). */
 export const TRANSIENT_STATUSES: readonly number[] = [408, 409, 425, 429, 500, 502, 503, 504];
@@ -160,7 +160,7 @@ export function isIdempotentRequest(method: ServiceMethod, body: string | Uint8A
   try {
     const text = typeof body === "string" ? body : Buffer.from(body).toString("utf8");
     const parsed: unknown = JSON.parse(text);
-    const key = isPlainObject(parsed) ? parsed["idempotencyKey"] : undefined;
+    const key = isJsonObject(parsed) ? parsed["idempotencyKey"] : undefined;
     return typeof key === "string" && key.trim() !== "";
   } catch {
     return false;

@@ -21,12 +21,13 @@ import {
   assertValidLoopId,
   type Clock,
   errorMessage,
+  isJsonObject,
   nowTimestamp,
   opsPaths,
   systemClock,
   type WithLockOptions,
 } from "@ops/contract";
-import { errorBody, HttpError } from "./http.js";
+import { errorBody, HttpError, headerText } from "./http.js";
 import {
   type ControlFingerprint,
   claimIdempotencyKey,
@@ -39,7 +40,7 @@ import {
   storedFingerprint,
   storeIdempotentResponse,
 } from "./idempotency.js";
-import { isPlainObject, lastJsonObjectLine, lastNonBlankLines, omitNullish } from "./text.js";
+import { lastJsonObjectLine, lastNonBlankLines, omitNullish } from "./text.js";
 
 export const CONTROL_INTENTS = ["cancel", "approve", "reject"] as const;
 export type ControlIntentName = (typeof CONTROL_INTENTS)[number];
@@ -103,11 +104,6 @@ function stringField(body: Record<string, unknown>, name: string): string {
   return value.trim();
 }
 
-function headerText(headers: IncomingHttpHeaders, name: string): string {
-  const value = headers[name];
-  return (Array.isArray(value) ? (value[0] ?? "") : (value ?? "")).trim();
-}
-
 function optionalSeconds(body: Record<string, unknown>, name: string): number | null {
   const value = body[name];
   if (value === undefined || value === null) return null;
@@ -133,7 +129,7 @@ export function parseControlRequest(
       throw new HttpError(400, "invalid_json", "request body must be valid JSON");
     }
   }
-  if (!isPlainObject(body)) throw invalid("request body must be an object");
+  if (!isJsonObject(body)) throw invalid("request body must be an object");
 
   const loopId = stringField(body, "loopId");
   if (loopId === "") throw invalid("loopId is required");
@@ -327,7 +323,7 @@ export class ControlService {
     } catch (error) {
       return { fingerprint, outcome: storeUnavailable(key, error) };
     }
-    if (isPlainObject(stored))
+    if (isJsonObject(stored))
       return { fingerprint, outcome: storedAnswer(stored, key, request, fingerprint) };
     return this.perLoop.run(request.loopId, async () => {
       const pending: PendingEntry = {

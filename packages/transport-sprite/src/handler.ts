@@ -41,7 +41,7 @@ import {
 } from "@ops/transport-local";
 import { isAuthorized } from "./auth.js";
 import { ControlService, parseControlRequest, type RunControl } from "./control.js";
-import { DEFAULT_MAX_BODY_BYTES, HttpError, readBody, sendError, sendJson } from "./http.js";
+import { DEFAULT_MAX_BODY_BYTES, HttpError, headerText, readBody, sendError, sendJson } from "./http.js";
 import { lastNonBlankLines, omitNullish } from "./text.js";
 
 /** One structured access-log record (never contains credentials or request bodies). */
@@ -174,14 +174,9 @@ type Route = (ctx: RouteContext) => Promise<void> | void;
 
 const MAX_LOGGED_PATH = 512;
 
-function headerText(req: IncomingMessage, name: string): string {
-  const value = req.headers[name];
-  return (Array.isArray(value) ? (value[0] ?? "") : (value ?? "")).trim();
-}
-
 /** `X-Trace-Id` (trimmed), or null when absent/empty. */
 function traceHeader(req: IncomingMessage): string | null {
-  const value = headerText(req, "x-trace-id");
+  const value = headerText(req.headers, "x-trace-id");
   return value === "" ? null : value;
 }
 

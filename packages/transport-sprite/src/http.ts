@@ -1,9 +1,15 @@
 /** Response helpers of the sprite service (spec 16 §2): compact JSON, Content-Length, error shape. */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 
 export interface ErrorBody {
   readonly ok: false;
   readonly error: { readonly code: string; readonly message: string };
+}
+
+/** A request header's first value, trimmed; "" when absent. */
+export function headerText(headers: IncomingHttpHeaders, name: string): string {
+  const value = headers[name];
+  return (Array.isArray(value) ? (value[0] ?? "") : (value ?? "")).trim();
 }
 
 export function errorBody(code: string, message: string): ErrorBody {

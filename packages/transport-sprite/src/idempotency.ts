@@ -16,8 +16,7 @@
  * Completed entries never carry a top-level `status` (the spec's response object has none), so the
  * two kinds cannot be confused.
  */
-import { readJsonFile, type WithLockOptions, withLock, writeJsonAtomic } from "@ops/contract";
-import { isPlainObject } from "./text.js";
+import { isJsonObject, readJsonFile, type WithLockOptions, withLock, writeJsonAtomic } from "@ops/contract";
 
 export const IDEMPOTENCY_FILE_NAME = "service-idempotency.json";
 
@@ -44,7 +43,7 @@ export interface PendingEntry {
 
 /** True for a pending entry (any object whose `status` is `"pending"`). */
 export function isPendingEntry(value: unknown): value is Record<string, unknown> & { status: "pending" } {
-  return isPlainObject(value) && value["status"] === PENDING_STATUS;
+  return isJsonObject(value) && value["status"] === PENDING_STATUS;
 }
 
 /** Key → stored value, in file order. A Map, so keys such as `__proto__` stay plain data. */
@@ -54,7 +53,7 @@ export type IdempotencyStore = Map<string, unknown>;
 export async function readIdempotencyStore(file: string): Promise<IdempotencyStore> {
   // Written atomically by us: bad content is not a torn read, so no re-reads.
   const read = await readJsonFile(file, { retries: 0 });
-  if (read.kind !== "ok" || !isPlainObject(read.value)) return new Map();
+  if (read.kind !== "ok" || !isJsonObject(read.value)) return new Map();
   return new Map(Object.entries(read.value));
 }
 
@@ -109,7 +108,7 @@ export async function claimIdempotencyKey(
     async () => {
       const store = await readIdempotencyStore(file);
       const existing = store.get(key);
-      if (isPlainObject(existing)) return { claimed: false, existing };
+      if (isJsonObject(existing)) return { claimed: false, existing };
       store.set(key, pending);
       await writeIdempotencyStore(file, store);
       return { claimed: true };
@@ -122,7 +121,7 @@ export async function claimIdempotencyKey(
 export function storedFingerprint(stored: Record<string, unknown>): Partial<ControlFingerprint> {
   const request = stored["request"];
   const result = stored["result"];
-  const source = isPlainObject(request) ? request : isPlainObject(result) ? result : {};
+  const source = isJsonObject(request) ? request : isJsonObject(result) ? result : {};
   const out: { loopId?: string; intent?: string } = {};
   if (typeof source["loopId"] === "string") out.loopId = source["loopId"];
   if (typeof source["intent"] === "string") out.intent = source["intent"];

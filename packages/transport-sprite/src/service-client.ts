@@ -4,9 +4,9 @@
  * (printed verbatim by the CLI) — or throw a `ServiceRequestError` whose message is the spec's
  * `service request failed (method=… url=… code=…): <body excerpt>` (exit 1).
  */
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { OpsError, ValidationError } from "@ops/contract";
+import { isRegularFile, OpsError, ValidationError } from "@ops/contract";
 import {
   DEFAULT_CONNECT_TIMEOUT_SECONDS,
   DEFAULT_MAX_TIME_SECONDS,
@@ -133,11 +133,7 @@ export async function resolveServiceClientRequest(
     if (bodyFile === undefined) throw new ValidationError("--body-file is required for POST");
     const cwd = ctx.cwd ?? process.env["PWD"] ?? process.cwd();
     const file = path.resolve(cwd, bodyFile);
-    const isFile = await stat(file).then(
-      (stats) => stats.isFile(),
-      () => false,
-    );
-    if (!isFile) throw new ValidationError(`body file not found: ${bodyFile}`);
+    if (!(await isRegularFile(file))) throw new ValidationError(`body file not found: ${bodyFile}`);
     body = await readFile(file);
   }
   return {

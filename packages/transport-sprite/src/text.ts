@@ -1,4 +1,5 @@
 /** Small text helpers shared by the handlers and the client (spec 16 "last 40 lines" rules). */
+import { isJsonObject } from "@ops/contract";
 
 /** How many lines of a stderr / response body the spec keeps ("last 40 lines"). */
 export const TAIL_LINES = 40;
@@ -22,10 +23,6 @@ export function lastNonBlankLines(text: string, count = TAIL_LINES): string {
     .join("\n");
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** The last line of `text` that parses as a JSON object (spec 16 §3.4 `result`), or null. */
 export function lastJsonObjectLine(text: string): Record<string, unknown> | null {
   const lines = splitLines(text);
@@ -34,7 +31,7 @@ export function lastJsonObjectLine(text: string): Record<string, unknown> | null
     if (!line.startsWith("{")) continue;
     try {
       const parsed: unknown = JSON.parse(line);
-      if (isPlainObject(parsed)) return parsed;
+      if (isJsonObject(parsed)) return parsed;
     } catch {
       // not JSON: keep looking upwards
     }
