@@ -48,12 +48,25 @@ export interface CommandContext {
   readonly command: string;
   /** The install root holding the bundled catalogs (throws an OpsError if it cannot be found). */
   installRoot(): InstallRoot;
+  /**
+   * `{ env, cwd, installRoot }` for a package function's context. `installRoot` is a getter, so the
+   * install root is looked up only if the package reads it (finding it may fail); do not spread it.
+   */
+  packageContext(): PackageContext;
   /** Prints one JSON document (compact, or indented with `pretty`). */
   printJson(value: unknown, options?: JsonOutputOptions): void;
   /** Prints NDJSON: one compact document per line. */
   printJsonLines(values: Iterable<unknown>): void;
   /** Prints plain text lines. */
   printLines(lines: Iterable<string>): void;
+}
+
+/** What most package functions take as their context (see `CommandContext.packageContext`). */
+export interface PackageContext {
+  readonly env: CliIo["env"];
+  readonly cwd: string;
+  /** Absolute install root; looked up on first read. */
+  readonly installRoot: string;
 }
 
 /** Exit code of a command that returned normally; `undefined` means 0. */

@@ -1,7 +1,7 @@
 /**
  * Flag constructors and the flags many commands share, so their `--help` text is worded once.
  * Values arrive verbatim (strings); the package function each command calls validates them with
- * the spec's exact messages and order — `parseUnsignedInteger` is the shared `^[0-9]+$` rule.
+ * the spec's exact messages and order.
  */
 import { ValidationError } from "@ops/contract";
 import type { ListFlag, SwitchFlag, ValueFlag } from "./command.js";
@@ -21,20 +21,6 @@ export function listFlag(describe: string): ListFlag {
 export const repoFlag = valueFlag("Managed repository containing .superloop/ (required)");
 export const loopFlag = valueFlag("Loop id (required)");
 export const prettyFlag = switchFlag("Indent the JSON output by 2 spaces");
-
-const UNSIGNED_INTEGER = /^[0-9]+$/;
-
-/**
- * Integer flag rule of spec 10 §1.2: only `^[0-9]+$` (no sign, no decimals, no exponent). Absent
- * (`undefined`) → `fallback`; anything else that does not match → ValidationError(`message`).
- */
-export function parseUnsignedInteger(value: string | undefined, fallback: number, message: string): number {
-  if (value === undefined) return fallback;
-  if (!UNSIGNED_INTEGER.test(value)) throw new ValidationError(message);
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed)) throw new ValidationError(message);
-  return parsed;
-}
 
 /** `--format json|table`; `tableView` says what the table shows (the help text names it). */
 export function formatFlag(tableView = "for a terminal"): ValueFlag {

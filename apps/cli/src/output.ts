@@ -2,14 +2,15 @@
  * Machine output (spec 10 §1.3): one JSON document per write, compact by default, 2-space indented
  * with `--pretty`, always newline-terminated, never mixed with other text.
  */
+import { formatJson as formatJsonDocument } from "@ops/contract";
+
 export interface JsonOutputOptions {
   readonly pretty?: boolean | undefined;
 }
 
+/** The same serialisation as every manager artifact (`formatJson` of @ops/contract). */
 export function formatJson(value: unknown, options: JsonOutputOptions = {}): string {
-  const text = options.pretty === true ? JSON.stringify(value, null, 2) : JSON.stringify(value);
-  if (text === undefined) throw new TypeError("value is not representable as JSON");
-  return `${text}\n`;
+  return formatJsonDocument(value, { pretty: options.pretty === true });
 }
 
 /** NDJSON: one compact document per line (poll-events output, JSONL rows). */

@@ -65,6 +65,13 @@ function createContext(io: CliIo, command: string): CommandContext {
     io,
     command,
     installRoot,
+    packageContext: () => ({
+      env: io.env,
+      cwd: io.cwd,
+      get installRoot() {
+        return installRoot().root;
+      },
+    }),
     printJson: (value, options) => io.stdout.write(formatJson(value, options)),
     printJsonLines: (values) => io.stdout.write(formatJsonLines(values)),
     printLines: (lines) => io.stdout.write(formatLines(lines)),

@@ -69,3 +69,4 @@ export {
   thresholdProfile,
   thresholdProfileValues,
 } from "./thresholds.js";
+export { resolveRepoDir } from "./util.js";

@@ -2,14 +2,11 @@
  * project-state (spec 12 §3): validate the envelopes, compute the lifecycle projection and write
  * `<ops>/state.json`. The CLI prints the returned document (compact, or indented with `--pretty`).
  */
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   assertValidLoopId,
-  isNotFoundError,
   type JsonObject,
   opsPaths,
-  readJsonFile,
   resolveRepoPath,
   systemClock,
   ValidationError,
@@ -17,7 +14,8 @@ import {
   withLock,
   writeJsonAtomic,
 } from "@ops/contract";
-import { type CommandContext, isJsonObject, loopRunSnapshot } from "@ops/transport-local";
+import { resolveRepoDir } from "@ops/health";
+import { type CommandContext, loopRunSnapshot } from "@ops/transport-local";
 import { readEventEnvelopeFile, readSnapshotFile } from "./envelope-inputs.js";
 import {
   EMPTY_EVENT_BATCH,
@@ -25,6 +23,7 @@ import {
   type LifecycleQuirkOptions,
   projectLifecycle,
 } from "./lifecycle.js";
+import { readObjectOrEmpty } from "./pipeline/util.js";
 import type { LifecycleProjection } from "./schemas.js";
 
 /** Flag values as the CLI received them. Empty strings mean "not given" (the shell tested `-z`). */
@@ -74,27 +73,9 @@ function resolveAgainst(value: string, ctx: CommandContext): string {
   return ctx.cwd === undefined ? resolveRepoPath(value) : resolveRepoPath(value, ctx.cwd);
 }
 
-async function resolveRepoDir(repo: string, ctx: CommandContext): Promise<string> {
-  const resolved = resolveAgainst(repo, ctx);
-  let isDirectory = false;
-  try {
-    isDirectory = (await stat(resolved)).isDirectory();
-  } catch (error) {
-    if (!isNotFoundError(error)) throw error;
-  }
-  // Same wording as the snapshot adapter, so the error does not depend on --snapshot-file.
-  if (!isDirectory) throw new ValidationError(`repo directory not found: ${resolved}`);
-  return resolved;
-}
-
 /** The previous state file; missing, unreadable or not a JSON object → `{}` (spec 12 §3.1). */
-export async function readPreviousState(stateFile: string): Promise<JsonObject> {
-  try {
-    const result = await readJsonFile(stateFile, { retries: 0 });
-    return result.kind === "ok" && isJsonObject(result.value) ? result.value : {};
-  } catch {
-    return {};
-  }
+export function readPreviousState(stateFile: string): Promise<JsonObject> {
+  return readObjectOrEmpty(stateFile);
 }
 
 export interface CommitLifecycleStateInput {
@@ -160,7 +141,7 @@ export async function projectState(
   const loop = requireFlag(input.loop, "--loop");
   // Q10-3: the loop id becomes a path segment (default state file, lock, generated snapshot).
   assertValidLoopId(loop, "--loop");
-  const repoPath = await resolveRepoDir(repo, ctx);
+  const repoPath = await resolveRepoDir(repo, ctx.cwd ?? process.env["PWD"] ?? process.cwd());
 
   const snapshotFlag = optionalFlag(input.snapshotFile);
   let snapshot: JsonObject;

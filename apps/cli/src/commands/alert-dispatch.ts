@@ -40,13 +40,7 @@ export const alertDispatchCommand = defineCommand({
         alertConfigFile: flags["alert-config-file"],
         maxEscalations: flags["max-escalations"],
       },
-      {
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        get installRoot() {
-          return ctx.installRoot().root;
-        },
-      },
+      ctx.packageContext(),
     );
     ctx.printJson(state, { pretty: flags.pretty });
   },

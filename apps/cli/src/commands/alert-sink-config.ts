@@ -37,14 +37,7 @@ export const alertSinkConfigCommand = defineCommand({
         listSinks: flags["list-sinks"],
         noEnvCheck: flags["no-env-check"],
       },
-      {
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        // Lazy: looked up only when neither the flag nor the env variable names a config.
-        get installRoot() {
-          return ctx.installRoot().root;
-        },
-      },
+      ctx.packageContext(),
     );
     if (result.kind === "list") ctx.printLines(result.lines);
     else ctx.printJson(result.document, { pretty: flags.pretty });

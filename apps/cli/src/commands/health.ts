@@ -66,14 +66,7 @@ export const healthCommand = defineCommand({
         criticalTransportFailureStreak: flags["critical-transport-failure-streak"],
         now: flags.now,
       },
-      {
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        // Lazy: looked up only if the package needs the bundled catalog.
-        get installRoot() {
-          return ctx.installRoot().root;
-        },
-      },
+      ctx.packageContext(),
     );
     ctx.printJson(document, { pretty: flags.pretty });
   },

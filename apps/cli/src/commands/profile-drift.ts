@@ -59,14 +59,7 @@ export const profileDriftCommand = defineCommand({
         driftStateFile: flags["drift-state-file"],
         driftHistoryFile: flags["drift-history-file"],
       },
-      {
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        // Lazy: looked up only when neither the flag nor the env variable names a catalog.
-        get installRoot() {
-          return ctx.installRoot().root;
-        },
-      },
+      ctx.packageContext(),
     );
     ctx.printJson(drift, { pretty: flags.pretty });
   },

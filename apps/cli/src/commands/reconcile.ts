@@ -112,13 +112,7 @@ export const reconcileCommand = defineCommand({
         degradedHeartbeatLagSeconds: flags["degraded-heartbeat-lag-seconds"],
         criticalHeartbeatLagSeconds: flags["critical-heartbeat-lag-seconds"],
       },
-      {
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        get installRoot() {
-          return ctx.installRoot().root;
-        },
-      },
+      ctx.packageContext(),
     );
     // Spec 13 §11: the merged state on success, the health document on an ingest failure (exit 1).
     ctx.printJson(result.document, { pretty: flags.pretty });

@@ -36,14 +36,7 @@ export const telemetrySummaryCommand = defineCommand({
         controlTelemetryFile: flags["control-telemetry-file"],
         window: flags.window,
       },
-      {
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        // Lazy: looked up only if the package needs the bundled catalog.
-        get installRoot() {
-          return ctx.installRoot().root;
-        },
-      },
+      ctx.packageContext(),
     );
     ctx.printJson(summary, { pretty: flags.pretty });
   },

@@ -25,14 +25,7 @@ export const thresholdProfileCommand = defineCommand({
   run: async (flags, ctx) => {
     const result = await thresholdProfile(
       { profilesFile: flags["profiles-file"], profile: flags.profile, list: flags.list },
-      {
-        env: ctx.io.env,
-        cwd: ctx.io.cwd,
-        // Lazy: looked up only when neither the flag nor the env variable names a catalog.
-        get installRoot() {
-          return ctx.installRoot().root;
-        },
-      },
+      ctx.packageContext(),
     );
     if (result.kind === "list") ctx.printLines(result.lines);
     else ctx.printJson(result.document, { pretty: flags.pretty });

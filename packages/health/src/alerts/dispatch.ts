@@ -16,6 +16,7 @@ import {
   isNotFoundError,
   nowTimestamp,
   opsPaths,
+  sortedUnique,
   ValidationError,
   withLock,
   writeJsonAtomic,
@@ -257,7 +258,7 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
     dispatchedCount: counts.dispatched,
     skippedCount: counts.skipped,
     failedCount: counts.failed,
-    failureReasonCodes: [...reasons].sort(),
+    failureReasonCodes: sortedUnique(reasons),
     escalationsLineOffset: offset,
     escalationsLineCount: lineCount,
   });

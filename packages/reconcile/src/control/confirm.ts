@@ -18,18 +18,16 @@
  *   (whose status does carry it) before the event, so the decision is read from there.
  */
 
-import { stat } from "node:fs/promises";
 import { setTimeout as sleepMs } from "node:timers/promises";
 import {
   assertValidLoopId,
   type Clock,
   formatTimestamp,
-  isNotFoundError,
   nowEpochSeconds,
-  resolveRepoPath,
   systemClock,
   ValidationError,
 } from "@ops/contract";
+import { resolveRepoDir } from "@ops/health";
 import { isControlIntent, loopRunSnapshot } from "@ops/transport-local";
 import { parseHookObject, runHook } from "../pipeline/hooks.js";
 import { isRuntimeProcessAlive } from "../status/runtime-process.js";
@@ -107,19 +105,6 @@ export function requireIntent(value: string | undefined): ControlIntentName {
   return intent;
 }
 
-/** Absolute repo path (logical); a missing directory is an error (spec 10 §1.2). */
-export async function resolveRepoDirectory(repo: string, cwd: string): Promise<string> {
-  const repoPath = resolveRepoPath(repo, cwd);
-  let isDirectory = false;
-  try {
-    isDirectory = (await stat(repoPath)).isDirectory();
-  } catch (error) {
-    if (!isNotFoundError(error)) throw error;
-  }
-  if (!isDirectory) throw new ValidationError(`repo directory not found: ${repoPath}`);
-  return repoPath;
-}
-
 export function contextCwd(ctx: { readonly cwd?: string | undefined }): string {
   return ctx.cwd ?? process.env["PWD"] ?? process.cwd();
 }
@@ -140,7 +125,7 @@ export async function confirmIntent(
   if (timeoutSeconds === null || intervalSeconds === null)
     throw new ValidationError(TIMEOUT_INTERVAL_MESSAGE);
   assertValidLoopId(loop, "--loop");
-  const repoPath = await resolveRepoDirectory(repo, contextCwd(ctx));
+  const repoPath = await resolveRepoDir(repo, contextCwd(ctx));
   return runConfirmation({ repoPath, loopId: loop, intent, timeoutSeconds, intervalSeconds }, ctx);
 }
 

@@ -31,6 +31,7 @@ import {
   type WithLockOptions,
   withLock,
 } from "@ops/contract";
+import { resolveRepoDir } from "@ops/health";
 import {
   assertCancelTarget,
   DEFAULT_RUNTIME_KILL_GRACE_MS,
@@ -47,7 +48,6 @@ import {
   parseUnsigned,
   requireFlag,
   requireIntent,
-  resolveRepoDirectory,
   runConfirmation,
   TIMEOUT_INTERVAL_MESSAGE,
 } from "./confirm.js";
@@ -211,7 +211,7 @@ export async function resolveControlOptions(
   }
   // Q10-3: the loop id becomes a path segment; checked before anything touches the filesystem.
   assertValidLoopId(loop, "--loop");
-  const repoPath = await resolveRepoDirectory(repo, cwd);
+  const repoPath = await resolveRepoDir(repo, cwd);
   const ops = opsPaths(repoPath, loop);
   await mkdir(ops.telemetry.dir, { recursive: true });
   const serviceBaseUrl = given(input.serviceBaseUrl);

@@ -3,16 +3,14 @@
  * spec's exact order (fail closed; the CLI prints `error: <message>` and exits 1).
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import {
   assertValidLoopId,
   givenTraceId,
-  isNotFoundError,
   OpsError,
   type OpsPaths,
   opsPaths,
-  resolveRepoPath,
   ValidationError,
 } from "@ops/contract";
 import {
@@ -21,6 +19,7 @@ import {
   type HealthThresholdFlags,
   type HealthThresholds,
   resolveHealthThresholds,
+  resolveRepoDir,
   selectThresholdProfilesFile,
   thresholdProfile,
 } from "@ops/health";
@@ -316,14 +315,7 @@ export async function resolveReconcileOptions(
   assertValidLoopId(flags.loop, "--loop");
 
   // 8. repo resolution, then <ops>/.
-  const repoPath = resolveRepoPath(flags.repo, cwd);
-  let isDirectory = false;
-  try {
-    isDirectory = (await stat(repoPath)).isDirectory();
-  } catch (error) {
-    if (!isNotFoundError(error)) throw error;
-  }
-  if (!isDirectory) throw new ValidationError(`repo directory not found: ${repoPath}`);
+  const repoPath = await resolveRepoDir(flags.repo, cwd);
   const ops = opsPaths(repoPath, flags.loop);
   await mkdir(ops.dir, { recursive: true });
 

@@ -4,6 +4,7 @@
  */
 import { open, stat } from "node:fs/promises";
 import { ContractError, type JsonObject, readJsonFile, readLastCompleteLine } from "@ops/contract";
+import { parseJsonObjectLine } from "@ops/health";
 import { isJsonObject } from "./coalesce.js";
 
 const NEWLINE = 0x0a;
@@ -54,18 +55,7 @@ export async function readLastJsonlObject(file: string): Promise<JsonObject | nu
     // readLastCompleteLine skips empty lines; if an empty line follows the one it found, the file's
     // real last line is blank.
     if (last.byteEnd < size && (await byteAt(file, last.byteEnd)) === NEWLINE) return null;
-    return parseObjectLine(last.text);
-  } catch {
-    return null;
-  }
-}
-
-/** One JSONL line as a JSON object; null when blank, unparseable or not an object. */
-export function parseObjectLine(text: string): JsonObject | null {
-  if (text.trim().length === 0) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return isJsonObject(value) ? value : null;
+    return parseJsonObjectLine(last.text);
   } catch {
     return null;
   }

@@ -4,13 +4,13 @@
  * invocation audit, trace linkage), artifact paths, plus runtime process liveness (spec 10a §4.5).
  * It never writes files.
  */
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   assertValidLoopId,
   type Clock,
   ContractError,
   formatTimestamp,
+  isDirectory,
   type JsonObject,
   opsPaths,
   resolveRepoPath,
@@ -104,13 +104,7 @@ function summaryWindowFlag(value: string | undefined): number {
 
 async function resolveRepoDir(repo: string, cwd: string): Promise<string> {
   const resolved = resolveRepoPath(repo, cwd);
-  let isDirectory = false;
-  try {
-    isDirectory = (await stat(resolved)).isDirectory();
-  } catch {
-    isDirectory = false;
-  }
-  if (!isDirectory) throw new ValidationError(`repo directory not found: ${resolved}`);
+  if (!(await isDirectory(resolved))) throw new ValidationError(`repo directory not found: ${resolved}`);
   return resolved;
 }
 

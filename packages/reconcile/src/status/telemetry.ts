@@ -5,10 +5,9 @@
  * with the same arguments (no shell) and must print the summary JSON on stdout and exit 0.
  */
 import type { Clock, JsonObject } from "@ops/contract";
-import { telemetrySummary } from "@ops/health";
+import { parseJsonObjectLine, telemetrySummary } from "@ops/health";
 import { runHook } from "../pipeline/hooks.js";
 import { isJsonObject } from "./coalesce.js";
-import { parseObjectLine } from "./read.js";
 
 export const TELEMETRY_SUMMARY_SCRIPT_ENV = "OPS_MANAGER_TELEMETRY_SUMMARY_SCRIPT";
 
@@ -56,5 +55,5 @@ async function runSummaryHook(
     timeoutMs: request.hookTimeoutMs ?? DEFAULT_SUMMARY_HOOK_TIMEOUT_MS,
     killGroupOnTimeout: true,
   });
-  return result.ok ? parseObjectLine(result.stdout.replace(/\n$/, "")) : null;
+  return result.ok ? parseJsonObjectLine(result.stdout.replace(/\n$/, "")) : null;
 }
