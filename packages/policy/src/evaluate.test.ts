@@ -1,3 +1,4 @@
+import { defaultFleetPolicy } from "@ops/testkit";
 import { describe, expect, it } from "vitest";
 import { evaluateFleetPolicy, type FleetPolicyEvaluationInput, resolvePolicyTraceId } from "./evaluate.js";
 import { autoPauseMetrics, PolicyHistoryIndex } from "./inputs.js";
@@ -7,12 +8,12 @@ import {
   PolicyHistoryRowSchema,
   PolicyTelemetryRowSchema,
 } from "./schemas.js";
-import { defaultPolicy, executeRecord, guardedPolicy, NOW, PATHS, result } from "./test-fixtures.js";
+import { executeRecord, GOVERNANCE, guardedPolicy, NOW, PATHS, result } from "./test-fixtures.js";
 
 function evaluate(overrides: Partial<FleetPolicyEvaluationInput> & { results?: unknown[] }) {
   const { results, ...rest } = overrides;
   const evaluation = evaluateFleetPolicy({
-    policy: defaultPolicy(),
+    policy: defaultFleetPolicy(),
     fleetState: { fleetId: "fleet-east", traceId: "fx-1", status: "partial_failure", results: results ?? [] },
     now: NOW,
     traceId: "fx-1",
@@ -123,7 +124,10 @@ describe("candidate generation (§2)", () => {
 describe("suppression (§3)", () => {
   it("loop-level beats global for the same category; sources are literal (Q7)", () => {
     const { state } = evaluate({
-      policy: { ...defaultPolicy(), suppressions: { "*": ["health_degraded"], beta: ["health_degraded"] } },
+      policy: {
+        ...defaultFleetPolicy(),
+        suppressions: { "*": ["health_degraded"], beta: ["health_degraded"] },
+      },
       results: [result("alpha", "success", "degraded"), result("beta", "success", "degraded")],
     });
     expect(state.candidates.map((c) => [c.candidateId, c.suppressionScope, c.suppressionSource])).toEqual([
@@ -178,7 +182,7 @@ describe("suppression (§3)", () => {
 
   it("registry suppression wins over cooldown, and the cooldown object is still computed", () => {
     const { state } = evaluate({
-      policy: { ...defaultPolicy(), suppressions: { "*": ["health_critical"] } },
+      policy: { ...defaultFleetPolicy(), suppressions: { "*": ["health_critical"] } },
       history: [historyRow("beta:health_critical", "2026-03-02T10:00:00Z")],
       results: [result("beta", "success", "critical")],
     });
@@ -422,7 +426,7 @@ describe("autonomy classification (§6)", () => {
   });
 
   it("rollout reasons show in advisory mode too", () => {
-    const policy = defaultPolicy();
+    const policy = defaultFleetPolicy();
     const { state } = evaluate({
       policy: {
         ...policy,
@@ -620,12 +624,7 @@ describe("policy state document (§7)", () => {
     ]);
     expect(state.autonomous.controls).toEqual(policy.autonomous);
     expect(state.autonomous.governance).toEqual({
-      actor: "oncall-a",
-      approvalRef: "CHG-42",
-      rationale: "dogfood",
-      changedAt: "2026-03-01T00:00:00Z",
-      reviewBy: "2026-06-01T00:00:00Z",
-      reviewWindowDays: 92,
+      ...GOVERNANCE,
       requiredForGuardedAuto: true,
       authorityContextPresent: true,
     });
@@ -667,7 +666,7 @@ describe("governance audit event (§8)", () => {
       traceId: "fx-1",
       mode: "advisory",
       governance: { requiredForGuardedAuto: true, authorityContextPresent: true },
-      controls: defaultPolicy().autonomous,
+      controls: defaultFleetPolicy().autonomous,
       source: {
         registryFile: PATHS.registryFile,
         policyStateFile: PATHS.policyStateFile,
@@ -688,7 +687,7 @@ describe("governance audit event (§8)", () => {
       eventType: "autonomous_mode_toggled",
       mode: "guarded_auto",
       previousMode: "advisory",
-      previousControls: defaultPolicy().autonomous,
+      previousControls: defaultFleetPolicy().autonomous,
     });
     expect(Object.keys(toggled ?? {})).toEqual([
       "timestamp",
@@ -748,7 +747,7 @@ describe("history and telemetry rows (§9)", () => {
 
   it("suppressed rows carry reason, scope, source (in that order); false booleans written", () => {
     const { historyRows } = evaluate({
-      policy: { ...defaultPolicy(), suppressions: { beta: ["health_critical"] } },
+      policy: { ...defaultFleetPolicy(), suppressions: { beta: ["health_critical"] } },
       results: [result("beta", "success", "critical")],
     });
     const row = historyRows[0] ?? {};

@@ -1,46 +1,12 @@
 /** Test fixtures (not exported from the package): normalised registry policies and fleet states. */
 import type { NormalizedFleetAutonomous, NormalizedFleetPolicy } from "@ops/contract";
+import { defaultFleetPolicy, FLEET_GOVERNANCE } from "@ops/testkit";
 import type { PolicyArtifactPaths } from "./evaluate.js";
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : DeepPartial<T[K]> };
 
-/** The spec 20 §4 defaults (advisory). */
-export function defaultPolicy(): NormalizedFleetPolicy {
-  return {
-    mode: "advisory",
-    suppressions: {},
-    noiseControls: { dedupeWindowSeconds: 300 },
-    autonomous: {
-      enabled: false,
-      allow: { categories: ["reconcile_failed", "health_critical"], intents: ["cancel"] },
-      thresholds: { minSeverity: "critical", minConfidence: "high" },
-      safety: { maxActionsPerRun: 1, maxActionsPerLoop: 1, cooldownSeconds: 300, killSwitch: false },
-      governance: {},
-      rollout: {
-        canaryPercent: 100,
-        scope: { loopIds: [] },
-        selector: { salt: "fleet-autonomous-rollout-v1" },
-        pause: { manual: false },
-        autoPause: {
-          enabled: true,
-          lookbackExecutions: 5,
-          minSampleSize: 3,
-          ambiguityRateThreshold: 0.4,
-          failureRateThreshold: 0.4,
-        },
-      },
-    },
-  };
-}
-
-export const GOVERNANCE = {
-  actor: "oncall-a",
-  approvalRef: "CHG-42",
-  rationale: "dogfood",
-  changedAt: "2026-03-01T00:00:00Z",
-  reviewBy: "2026-06-01T00:00:00Z",
-  reviewWindowDays: 92,
-} as const;
+/** The normalised complete governance block (spec 20 §4 adds `reviewWindowDays`). */
+export const GOVERNANCE = { ...FLEET_GOVERNANCE, reviewWindowDays: 92 } as const;
 
 function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
   if (patch === undefined) return base;
@@ -67,7 +33,7 @@ export function guardedPolicy(
     autonomous?: DeepPartial<NormalizedFleetAutonomous>;
   } = {},
 ): NormalizedFleetPolicy {
-  const base = defaultPolicy();
+  const base = defaultFleetPolicy();
   return {
     mode: "guarded_auto",
     suppressions: patch.suppressions ?? {},

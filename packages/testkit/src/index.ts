@@ -2,6 +2,7 @@
 export * from "./clock.js";
 export * from "./driver.js";
 export * from "./events.js";
+export * from "./fleet-fixtures.js";
 export {
   readJsonFile,
   readJsonLines,

@@ -3,7 +3,7 @@
 // repeatable filters, exit codes and the one-line errors.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createSimulatedRepo, type SimulatedRepo, superloopBinPath } from "@ops/testkit";
+import { createSimulatedRepo, FLEET_GOVERNANCE, type SimulatedRepo, superloopBinPath } from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliIo } from "../io.js";
 import { runCli } from "../run.js";
@@ -31,13 +31,7 @@ function writeFleet(mode = "advisory"): void {
       policy: {
         mode,
         autonomous: {
-          governance: {
-            actor: "oncall-a",
-            approvalRef: "CHG-42",
-            rationale: "dogfood",
-            changedAt: "2026-03-01T00:00:00Z",
-            reviewBy: "2099-06-01T00:00:00Z",
-          },
+          governance: { ...FLEET_GOVERNANCE, reviewBy: "2099-06-01T00:00:00Z" },
         },
       },
     }),

@@ -6,12 +6,7 @@
  * Exit 0 whenever the state was written, whatever the control outcomes. `--format table` prints a
  * one-row-per-intent view instead (colour only on a TTY and never with NO_COLOR).
  */
-import {
-  fleetHandoff,
-  formatFleetRegistryInvalid,
-  formatHandoffTable,
-  isFleetRegistryInvalidError,
-} from "@ops/fleet";
+import { fleetHandoff, formatHandoffTable } from "@ops/fleet";
 import { defineCommand } from "../command.js";
 import {
   formatFlag,
@@ -24,6 +19,7 @@ import {
 } from "../flags.js";
 import { colorEnabled } from "../io.js";
 import { tableLines } from "../output.js";
+import { withFleetRegistryErrors } from "./fleet-registry.js";
 
 export const fleetHandoffCommand = defineCommand({
   name: "handoff",
@@ -77,7 +73,7 @@ export const fleetHandoffCommand = defineCommand({
   ],
   run: async (flags, ctx) => {
     const format = parseOutputFormat(flags.format);
-    try {
+    return withFleetRegistryErrors(ctx.io.stderr, async () => {
       const document = await fleetHandoff(
         {
           repo: flags.repo,
@@ -114,12 +110,6 @@ export const fleetHandoffCommand = defineCommand({
       }
       ctx.printJson(document, { pretty: flags.pretty });
       return 0;
-    } catch (error) {
-      if (isFleetRegistryInvalidError(error)) {
-        ctx.io.stderr.write(formatFleetRegistryInvalid(error));
-        return 1;
-      }
-      throw error;
-    }
+    });
   },
 });

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fleetPaths } from "@ops/contract";
-import { makeTempDir, type TempDir } from "@ops/testkit";
+import { FLEET_GOVERNANCE, makeTempDir, type TempDir, writeFleetRegistry } from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliIo } from "../io.js";
 import { runCli } from "../run.js";
@@ -22,15 +22,12 @@ afterEach(async () => {
 });
 
 function writeRegistry(policy: Record<string, unknown> = {}): void {
-  writeFileSync(
-    fleet.registry,
-    JSON.stringify({
-      schemaVersion: "v1",
-      fleetId: "fleet-east",
-      loops: [{ loopId: "alpha" }, { loopId: "beta" }, { loopId: "gamma" }],
-      policy,
-    }),
-  );
+  writeFleetRegistry(tmp.path, {
+    schemaVersion: "v1",
+    fleetId: "fleet-east",
+    loops: [{ loopId: "alpha" }, { loopId: "beta" }, { loopId: "gamma" }],
+    policy,
+  });
 }
 
 function writeFleetState(): void {
@@ -69,13 +66,7 @@ describe("ops-manager fleet policy", () => {
       mode: "guarded_auto",
       suppressions: { "*": ["health_degraded"] },
       autonomous: {
-        governance: {
-          actor: "oncall-a",
-          approvalRef: "CHG-42",
-          rationale: "dogfood",
-          changedAt: "2026-03-01T00:00:00Z",
-          reviewBy: "2999-06-01T00:00:00Z",
-        },
+        governance: { ...FLEET_GOVERNANCE, reviewBy: "2999-06-01T00:00:00Z" },
       },
     });
     writeFleetState();

@@ -6,12 +6,13 @@
  * NO_COLOR). Never dispatches a control action. A registry validation failure prints the spec 20
  * §3.1 block and exits 1.
  */
-import { fleetPolicy, formatFleetRegistryInvalid, isFleetRegistryInvalidError } from "@ops/fleet";
+import { fleetPolicy } from "@ops/fleet";
 import { formatPolicyTable } from "@ops/policy";
 import { defineCommand } from "../command.js";
 import { formatFlag, parseOutputFormat, prettyFlag, repoFlag, valueFlag } from "../flags.js";
 import { colorEnabled } from "../io.js";
 import { tableLines } from "../output.js";
+import { withFleetRegistryErrors } from "./fleet-registry.js";
 
 export const fleetPolicyCommand = defineCommand({
   name: "policy",
@@ -60,7 +61,7 @@ export const fleetPolicyCommand = defineCommand({
   ],
   run: async (flags, ctx) => {
     const format = parseOutputFormat(flags.format);
-    try {
+    return withFleetRegistryErrors(ctx.io.stderr, async () => {
       const state = await fleetPolicy(
         {
           repo: flags.repo,
@@ -83,12 +84,6 @@ export const fleetPolicyCommand = defineCommand({
       }
       ctx.printJson(state, { pretty: flags.pretty });
       return 0;
-    } catch (error) {
-      if (isFleetRegistryInvalidError(error)) {
-        ctx.io.stderr.write(formatFleetRegistryInvalid(error));
-        return 1;
-      }
-      throw error;
-    }
+    });
   },
 });

@@ -1,11 +1,11 @@
 // `ops-manager fleet reconcile` end to end through the CLI (spec 21): a mixed local +
 // sprite_service fleet against a real sprite-service request handler on 127.0.0.1, progress on a
 // terminal only, exit codes.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
+import { createSimulatedRepo, type SimulatedRepo, writeFleetRegistry } from "@ops/testkit";
 import { createSpriteServiceHandler } from "@ops/transport-sprite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliIo } from "../io.js";
@@ -51,13 +51,6 @@ afterEach(async () => {
   await spriteRepo.cleanup();
 });
 
-function writeRegistry(content: unknown): string {
-  const file = path.join(fleetRepo.root, ".superloop/ops-manager/fleet/registry.v1.json");
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(content));
-  return file;
-}
-
 async function cli(args: string[], options: { tty?: boolean; env?: Record<string, string> } = {}) {
   let out = "";
   let err = "";
@@ -74,7 +67,7 @@ async function cli(args: string[], options: { tty?: boolean; env?: Record<string
 function mixedFleet() {
   fleetRepo.scenario("running", "alpha");
   spriteRepo.scenario("running", "beta");
-  writeRegistry({
+  writeFleetRegistry(fleetRepo.root, {
     schemaVersion: "v1",
     fleetId: "fleet-east",
     loops: [
@@ -177,7 +170,7 @@ describe("ops-manager fleet reconcile", () => {
       code: 1,
       err: "error: --max-events must be a non-negative integer\n",
     });
-    const file = writeRegistry({ schemaVersion: "v1", loops: [] });
+    const file = writeFleetRegistry(fleetRepo.root, { schemaVersion: "v1", loops: [] });
     const invalid = await cli(["--repo", "."]);
     expect(invalid.code).toBe(1);
     expect(invalid.out).toBe("");

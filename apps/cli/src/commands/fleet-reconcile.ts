@@ -5,9 +5,10 @@
  * Exit 0 whenever the state was written, whatever the rollup; a registry validation failure prints
  * the spec 20 §3.1 block and exits 1.
  */
-import { fleetReconcile, formatFleetRegistryInvalid, isFleetRegistryInvalidError } from "@ops/fleet";
+import { fleetReconcile } from "@ops/fleet";
 import { defineCommand } from "../command.js";
 import { prettyFlag, repoFlag, switchFlag, valueFlag } from "../flags.js";
+import { withFleetRegistryErrors } from "./fleet-registry.js";
 
 export const fleetReconcileCommand = defineCommand({
   name: "reconcile",
@@ -45,7 +46,7 @@ export const fleetReconcileCommand = defineCommand({
   run: async (flags, ctx) => {
     const stderr = ctx.io.stderr;
     const progress = stderr.isTTY === true;
-    try {
+    return withFleetRegistryErrors(stderr, async () => {
       const state = await fleetReconcile(
         {
           repo: flags.repo,
@@ -81,12 +82,6 @@ export const fleetReconcileCommand = defineCommand({
       );
       ctx.printJson(state, { pretty: flags.pretty });
       return 0;
-    } catch (error) {
-      if (isFleetRegistryInvalidError(error)) {
-        stderr.write(formatFleetRegistryInvalid(error));
-        return 1;
-      }
-      throw error;
-    }
+    });
   },
 });

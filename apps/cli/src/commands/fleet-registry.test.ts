@@ -1,8 +1,9 @@
 // `ops-manager fleet registry` end to end through runCli, on real registry files in temp repos.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fleetPaths } from "@ops/contract";
+import { FLEET_GOVERNANCE, writeFleetRegistry } from "@ops/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../run.js";
 import { captureIo } from "../testing.js";
@@ -16,13 +17,6 @@ function newRepo(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "cli-fleet-registry-"));
   dirs.push(dir);
   return dir;
-}
-
-function writeRegistry(repo: string, content: unknown): string {
-  const file = fleetPaths(repo).registry;
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
-  return file;
 }
 
 /** Every file under `dir`, relative, sorted: proves a run wrote nothing. */
@@ -51,13 +45,7 @@ const REGISTRY = {
   policy: {
     mode: "guarded_auto",
     autonomous: {
-      governance: {
-        actor: "oncall-a",
-        approvalRef: "CHG-42",
-        rationale: "dogfood",
-        changedAt: "2026-03-01T00:00:00Z",
-        reviewBy: "2099-06-01T00:00:00Z",
-      },
+      governance: { ...FLEET_GOVERNANCE, reviewBy: "2099-06-01T00:00:00Z" },
       rollout: { autoPause: { enabled: false } },
     },
   },
@@ -66,7 +54,7 @@ const REGISTRY = {
 describe("ops-manager fleet registry", () => {
   it("exit 0: one compact JSON document + newline, nothing on stderr, nothing written", async () => {
     const repo = newRepo();
-    const file = writeRegistry(repo, REGISTRY);
+    const file = writeFleetRegistry(repo, REGISTRY);
     const before = listing(repo);
     const { code, out, err } = await cli(["--repo", repo], repo);
     expect({ code, err }).toEqual({ code: 0, err: "" });
@@ -90,7 +78,7 @@ describe("ops-manager fleet registry", () => {
 
   it("--pretty indents by 2 spaces; --loop filters", async () => {
     const repo = newRepo();
-    writeRegistry(repo, REGISTRY);
+    writeFleetRegistry(repo, REGISTRY);
     const { code, out } = await cli(["--repo", repo, "--loop", "beta", "--pretty"], repo);
     expect(code).toBe(0);
     expect(out.startsWith('{\n  "schemaVersion": "v1",\n')).toBe(true);
@@ -101,7 +89,7 @@ describe("ops-manager fleet registry", () => {
 
   it("exit 1 with every validation message in one block; stdout empty; nothing written", async () => {
     const repo = newRepo();
-    const file = writeRegistry(repo, {
+    const file = writeFleetRegistry(repo, {
       schemaVersion: "v1",
       loops: [
         { loopId: "../../etc", enabled: "yes" },
@@ -138,7 +126,7 @@ describe("ops-manager fleet registry", () => {
     ["a top-level array (Q4)", "[1, 2]", "invalid fleet registry JSON"],
   ])("exit 1 for %s", async (_name, content, prefix) => {
     const repo = newRepo();
-    const file = writeRegistry(repo, content);
+    const file = writeFleetRegistry(repo, content);
     expect(await cli(["--repo", repo], repo)).toEqual({
       code: 1,
       out: "",
@@ -159,7 +147,7 @@ describe("ops-manager fleet registry", () => {
       out: "",
       err: `error: repo directory not found: ${path.join(repo, "nope")}\n`,
     });
-    writeRegistry(repo, REGISTRY);
+    writeFleetRegistry(repo, REGISTRY);
     expect(await cli(["--repo", repo, "--loop", "gamma"], repo)).toEqual({
       code: 1,
       out: "",

@@ -7,6 +7,21 @@
 import { fleetRegistry, formatFleetRegistryInvalid, isFleetRegistryInvalidError } from "@ops/fleet";
 import { defineCommand } from "../command.js";
 import { prettyFlag, repoFlag, valueFlag } from "../flags.js";
+import type { TextSink } from "../io.js";
+
+/**
+ * Runs a fleet command body; an invalid registry (spec 20 §3.1) prints its block on `stderr` and
+ * exits 1 — the same for every fleet command. Other errors propagate to the one-line `error:` path.
+ */
+export async function withFleetRegistryErrors(stderr: TextSink, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!isFleetRegistryInvalidError(error)) throw error;
+    stderr.write(formatFleetRegistryInvalid(error));
+    return 1;
+  }
+}
 
 export const fleetRegistryCommand = defineCommand({
   name: "registry",
@@ -25,19 +40,13 @@ export const fleetRegistryCommand = defineCommand({
     ["ops-manager fleet registry --repo /srv/repo --loop beta", "The normalised entry of one loop"],
   ],
   run: async (flags, ctx) => {
-    try {
+    return withFleetRegistryErrors(ctx.io.stderr, async () => {
       const registry = await fleetRegistry(
         { repo: flags.repo, registryFile: flags["registry-file"], loop: flags.loop },
         { env: ctx.io.env, cwd: ctx.io.cwd },
       );
       ctx.printJson(registry, { pretty: flags.pretty });
       return 0;
-    } catch (error) {
-      if (isFleetRegistryInvalidError(error)) {
-        ctx.io.stderr.write(formatFleetRegistryInvalid(error));
-        return 1;
-      }
-      throw error;
-    }
+    });
   },
 });

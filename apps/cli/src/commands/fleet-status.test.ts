@@ -1,10 +1,15 @@
 // `ops-manager fleet status` end to end through runCli (spec 23): a real fleet reconciled by
 // `ops-manager fleet reconcile` in a testkit repo, then status as JSON and as a table.
-import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fleetPaths } from "@ops/contract";
 import { FLEET_STATUS_KEYS, FleetStatusDocumentSchema } from "@ops/fleet";
-import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
+import {
+  createSimulatedRepo,
+  envWithoutOpsManager,
+  type SimulatedRepo,
+  writeFleetRegistry,
+} from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliIo } from "../io.js";
 import { runCli } from "../run.js";
@@ -20,20 +25,13 @@ afterEach(async () => {
   await repo.cleanup();
 });
 
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!key.startsWith("OPS_MANAGER_") && key !== "NO_COLOR") env[key] = value;
-  return { ...env, ...extra };
-}
-
 async function cli(args: string[], options: { tty?: boolean; env?: Record<string, string> } = {}) {
   let out = "";
   let err = "";
   const io: CliIo = {
     stdout: { write: (text: string) => (out += text), ...(options.tty === true ? { isTTY: true } : {}) },
     stderr: { write: (text: string) => (err += text) },
-    env: cleanEnv(options.env),
+    env: envWithoutOpsManager(options.env, ["NO_COLOR"]),
     cwd: repo.root,
   };
   const code = await runCli(["fleet", ...args], io);
@@ -45,16 +43,9 @@ function withoutAges(table: string): string {
   return table.replace(/\b\d+[smhd]\b/g, "<age>");
 }
 
-function writeRegistry(content: unknown): string {
-  const file = fleetPaths(repo.root).registry;
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
-  return file;
-}
-
 async function reconcileFleet(): Promise<void> {
   repo.scenario("running", "alpha");
-  writeRegistry({
+  writeFleetRegistry(repo.root, {
     schemaVersion: "v1",
     fleetId: "fleet-east",
     loops: [{ loopId: "alpha" }, { loopId: "ghost" }, { loopId: "off", enabled: false }],
@@ -146,7 +137,7 @@ describe("ops-manager fleet status", () => {
   });
 
   it("file errors: state missing, registry block, invalid policy state", async () => {
-    const registry = writeRegistry({
+    const registry = writeFleetRegistry(repo.root, {
       schemaVersion: "v1",
       loops: [{ loopId: "a", transport: "carrier-pigeon" }],
     });
@@ -160,7 +151,7 @@ describe("ops-manager fleet status", () => {
     expect(invalid.out).toBe("");
     expect(invalid.err.startsWith(`error: invalid fleet registry: ${registry}\n - `)).toBe(true);
 
-    writeRegistry({ schemaVersion: "v1", loops: [{ loopId: "a" }] });
+    writeFleetRegistry(repo.root, { schemaVersion: "v1", loops: [{ loopId: "a" }] });
     writeFileSync(fleetPaths(repo.root).policyState, "{");
     const policy = await cli(["status", "--repo", repo.root, "--format", "table"]);
     expect(policy).toEqual({

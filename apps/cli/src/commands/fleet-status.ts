@@ -6,17 +6,12 @@
  * when stdout is a terminal and NO_COLOR is unset). A registry validation failure prints the
  * spec 20 §3.1 block; every other failure is one `error:` line, exit 1.
  */
-import {
-  fleetStatus,
-  formatFleetRegistryInvalid,
-  isFleetRegistryInvalidError,
-  readFleetStatusLoopDetails,
-  renderFleetStatusTable,
-} from "@ops/fleet";
+import { fleetStatus, readFleetStatusLoopDetails, renderFleetStatusTable } from "@ops/fleet";
 import { defineCommand } from "../command.js";
 import { formatFlag, parseOutputFormat, prettyFlag, repoFlag, valueFlag } from "../flags.js";
 import { colorEnabled } from "../io.js";
 import { tableLines } from "../output.js";
+import { withFleetRegistryErrors } from "./fleet-registry.js";
 
 export const fleetStatusCommand = defineCommand({
   name: "status",
@@ -52,7 +47,7 @@ export const fleetStatusCommand = defineCommand({
   ],
   run: async (flags, ctx) => {
     const format = parseOutputFormat(flags.format);
-    try {
+    return withFleetRegistryErrors(ctx.io.stderr, async () => {
       const document = await fleetStatus(
         {
           repo: flags.repo,
@@ -75,12 +70,6 @@ export const fleetStatusCommand = defineCommand({
       }
       ctx.printJson(document, { pretty: flags.pretty });
       return 0;
-    } catch (error) {
-      if (isFleetRegistryInvalidError(error)) {
-        ctx.io.stderr.write(formatFleetRegistryInvalid(error));
-        return 1;
-      }
-      throw error;
-    }
+    });
   },
 });

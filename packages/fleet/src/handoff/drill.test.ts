@@ -1,13 +1,6 @@
-// Runbook drill "sprite_service outage → auto-pause" end to end with the real commands:
-// fleet reconcile (sprite loops on a dead service) → fleet policy (eligible reconcile_failed
-// candidates) → handoff --autonomous-execute (every control fails on the dead service) → fleet
-// policy reads the handoff execute telemetry and auto-pauses → handoff dispatches nothing
-// autonomously, while the manual path (--execute --confirm) still runs the control.
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fleetPaths } from "@ops/contract";
-import { createSimulatedRepo, readJsonLines, type SimulatedRepo } from "@ops/testkit";
+import { createSimulatedRepo, readJsonLines, type SimulatedRepo, writeFleetRegistry } from "@ops/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { closedPortUrl } from "../../../reconcile/src/pipeline/service-test-helpers.js";
 import { fleetPolicy } from "../policy/index.js";
@@ -29,33 +22,29 @@ describe("drill: sprite_service outage triggers autonomous auto-pause and reason
     repo = fleetRepo;
     const down = await closedPortUrl();
     const fleet = fleetPaths(fleetRepo.root);
-    mkdirSync(path.dirname(fleet.registry), { recursive: true });
-    writeFileSync(
-      fleet.registry,
-      JSON.stringify({
-        schemaVersion: "v1",
-        fleetId: "fleet-east",
-        loops: ["s1", "s2", "s3"].map((loopId) => ({
-          loopId,
-          transport: "sprite_service",
-          service: { baseUrl: down, retryAttempts: 1, retryBackoffSeconds: 0 },
-        })),
-        policy: {
-          mode: "guarded_auto",
-          noiseControls: { dedupeWindowSeconds: 0 },
-          autonomous: {
-            safety: { maxActionsPerRun: 3, maxActionsPerLoop: 1, cooldownSeconds: 0 },
-            governance: {
-              actor: "oncall-a",
-              approvalRef: "CHG-42",
-              rationale: "outage drill",
-              changedAt: "2026-03-01T00:00:00Z",
-              reviewBy: "2099-06-01T00:00:00Z",
-            },
+    writeFleetRegistry(fleetRepo.root, {
+      schemaVersion: "v1",
+      fleetId: "fleet-east",
+      loops: ["s1", "s2", "s3"].map((loopId) => ({
+        loopId,
+        transport: "sprite_service",
+        service: { baseUrl: down, retryAttempts: 1, retryBackoffSeconds: 0 },
+      })),
+      policy: {
+        mode: "guarded_auto",
+        noiseControls: { dedupeWindowSeconds: 0 },
+        autonomous: {
+          safety: { maxActionsPerRun: 3, maxActionsPerLoop: 1, cooldownSeconds: 0 },
+          governance: {
+            actor: "oncall-a",
+            approvalRef: "CHG-42",
+            rationale: "outage drill",
+            changedAt: "2026-03-01T00:00:00Z",
+            reviewBy: "2099-06-01T00:00:00Z",
           },
         },
-      }),
-    );
+      },
+    });
     const env = { PATH: process.env["PATH"], USER: "ops-user", OPS_MANAGER_ALERTS_ENABLED: "false" };
     const ctx = { env, cwd: fleetRepo.root, installRoot: INSTALL_ROOT };
 

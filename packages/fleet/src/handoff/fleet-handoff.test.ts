@@ -6,7 +6,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fleetPaths, opsPaths, ValidationError } from "@ops/contract";
-import { createSimulatedRepo, readJsonLines, type SimulatedRepo, superloopBinPath } from "@ops/testkit";
+import {
+  createSimulatedRepo,
+  FLEET_GOVERNANCE,
+  readJsonLines,
+  type SimulatedRepo,
+  superloopBinPath,
+  writeFleetRegistry,
+} from "@ops/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   closedPortUrl,
@@ -49,26 +56,16 @@ function baseEnv(extra: Record<string, string> = {}): Record<string, string | un
   };
 }
 
-const GOVERNANCE = {
-  actor: "oncall-a",
-  approvalRef: "CHG-42",
-  rationale: "dogfood",
-  changedAt: "2026-03-01T00:00:00Z",
-  reviewBy: "2099-06-01T00:00:00Z",
-};
+/** Reviewed far in the future so the real-clock runs never see an expired review. */
+const GOVERNANCE = { ...FLEET_GOVERNANCE, reviewBy: "2099-06-01T00:00:00Z" };
 
 function writeRegistry(repo: SimulatedRepo, loops: unknown[], mode = "advisory"): void {
-  const file = fleetPaths(repo.root).registry;
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(
-    file,
-    JSON.stringify({
-      schemaVersion: "v1",
-      fleetId: "fleet-east",
-      loops,
-      policy: { mode, ...(mode === "guarded_auto" ? { autonomous: { governance: GOVERNANCE } } : {}) },
-    }),
-  );
+  writeFleetRegistry(repo.root, {
+    schemaVersion: "v1",
+    fleetId: "fleet-east",
+    loops,
+    policy: { mode, ...(mode === "guarded_auto" ? { autonomous: { governance: GOVERNANCE } } : {}) },
+  });
 }
 
 interface CandidateSpec {

@@ -9,6 +9,7 @@ import {
   HandoffIntentStatus,
   HandoffReasonCode,
   HandoffRetryGuardReasonCode,
+  isJsonObject,
   type JsonObject,
   type NormalizedFleetLoop,
   sortedUnique,
@@ -497,9 +498,7 @@ export function parseHandoffControlOutput(stdout: string): JsonObject | null {
   const parse = (text: string): JsonObject | null => {
     try {
       const value: unknown = JSON.parse(text);
-      return typeof value === "object" && value !== null && !Array.isArray(value)
-        ? (value as JsonObject)
-        : null;
+      return isJsonObject(value) ? value : null;
     } catch {
       return null;
     }

@@ -12,7 +12,15 @@ import {
   PolicyTelemetryRowSchema,
 } from "@ops/policy";
 import { notConfiguredAlertDispatch } from "@ops/reconcile";
-import { createSimulatedRepo, makeTempDir, type SimulatedRepo, type TempDir } from "@ops/testkit";
+import {
+  createSimulatedRepo,
+  defaultFleetPolicy,
+  FLEET_GOVERNANCE,
+  makeTempDir,
+  type SimulatedRepo,
+  type TempDir,
+  writeFleetRegistry,
+} from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fleetReconcile } from "../reconcile/index.js";
 import { FleetRegistryInvalidError } from "../registry/index.js";
@@ -38,32 +46,20 @@ afterEach(async () => {
   await tmp.cleanup();
 });
 
-const GOVERNANCE = {
-  actor: "oncall-a",
-  approvalRef: "CHG-42",
-  rationale: "dogfood",
-  changedAt: "2026-03-01T00:00:00Z",
-  reviewBy: "2026-06-01T00:00:00Z",
-};
-
 function writeRegistry(policy: Record<string, unknown> = {}, loops = ["alpha", "beta", "gamma"]): void {
-  mkdirSync(fleet.dir, { recursive: true });
-  writeFileSync(
-    fleet.registry,
-    JSON.stringify({
-      schemaVersion: "v1",
-      fleetId: "fleet-east",
-      loops: loops.map((loopId) => ({ loopId })),
-      policy,
-    }),
-  );
+  writeFleetRegistry(repo.root, {
+    schemaVersion: "v1",
+    fleetId: "fleet-east",
+    loops: loops.map((loopId) => ({ loopId })),
+    policy,
+  });
 }
 
 function guarded(autonomous: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   return {
     mode: "guarded_auto",
     noiseControls: { dedupeWindowSeconds: 0 },
-    autonomous: { governance: GOVERNANCE, ...autonomous },
+    autonomous: { governance: FLEET_GOVERNANCE, ...autonomous },
     ...extra,
   };
 }
@@ -403,6 +399,7 @@ describe("fleet policy errors (§1.1): exact messages, nothing written", () => {
     const hook = path.join(tmp.path, "registry-hook.sh");
     const normalized = path.join(tmp.path, "normalized.json");
     // The hook serves a normalised guarded_auto registry (killSwitch on) instead of the file.
+    const defaults = defaultFleetPolicy();
     writeFileSync(
       normalized,
       JSON.stringify({
@@ -412,28 +409,14 @@ describe("fleet policy errors (§1.1): exact messages, nothing written", () => {
         loops: [],
         loopCount: 0,
         policy: {
+          ...defaults,
           mode: "guarded_auto",
-          suppressions: {},
           noiseControls: { dedupeWindowSeconds: 0 },
           autonomous: {
+            ...defaults.autonomous,
             enabled: true,
             allow: { categories: ["reconcile_failed"], intents: ["cancel"] },
-            thresholds: { minSeverity: "critical", minConfidence: "high" },
             safety: { maxActionsPerRun: 1, maxActionsPerLoop: 1, cooldownSeconds: 0, killSwitch: true },
-            governance: {},
-            rollout: {
-              canaryPercent: 100,
-              scope: { loopIds: [] },
-              selector: { salt: "fleet-autonomous-rollout-v1" },
-              pause: { manual: false },
-              autoPause: {
-                enabled: true,
-                lookbackExecutions: 5,
-                minSampleSize: 3,
-                ambiguityRateThreshold: 0.4,
-                failureRateThreshold: 0.4,
-              },
-            },
           },
         },
       }),

@@ -13,6 +13,7 @@ import {
   type Clock,
   fleetPaths,
   forEachJsonlLine,
+  isJsonObject,
   isNotFoundError,
   isRegularFile,
   readTailLines,
@@ -89,9 +90,7 @@ async function readOptionalText(file: string): Promise<string | undefined> {
 function parseObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
+    return isJsonObject(value) ? value : null;
   } catch {
     return null;
   }

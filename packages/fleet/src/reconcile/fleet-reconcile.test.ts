@@ -3,7 +3,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Clock, fleetPaths, opsPaths } from "@ops/contract";
 import { notConfiguredAlertDispatch, type ReconcileResult } from "@ops/reconcile";
-import { createSimulatedRepo, makeTempDir, type SimulatedRepo, type TempDir } from "@ops/testkit";
+import {
+  createSimulatedRepo,
+  envWithoutOpsManager,
+  makeTempDir,
+  readJsonLines,
+  type SimulatedRepo,
+  type TempDir,
+  writeFleetRegistry,
+} from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FleetReconcileContext, fleetReconcile, type LoopReconcileFunction } from "./fleet-reconcile.js";
 import { FleetReconcileStateSchema, FleetReconcileTelemetryRowSchema } from "./schemas.js";
@@ -25,35 +33,19 @@ afterEach(async () => {
   await tmp.cleanup();
 });
 
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!key.startsWith("OPS_MANAGER_")) env[key] = value;
-  return { ...env, ...extra };
-}
-
 function writeRegistry(loops: unknown[], fleetId = "fleet-east"): void {
-  const file = fleetPaths(repo.root).registry;
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ schemaVersion: "v1", fleetId, loops }));
+  writeFleetRegistry(repo.root, { schemaVersion: "v1", fleetId, loops });
 }
 
 function context(extra: Partial<FleetReconcileContext> = {}): FleetReconcileContext {
   return {
     clock,
-    env: cleanEnv(),
+    env: envWithoutOpsManager(),
     cwd: tmp.path,
     installRoot: INSTALL_ROOT,
     reconcileContext: { alertDispatch: notConfiguredAlertDispatch },
     ...extra,
   };
-}
-
-function readJsonl(file: string): unknown[] {
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as unknown);
 }
 
 /** A fake per-loop reconcile: records concurrency, resolves after `delayMs(loop)`. */
@@ -132,12 +124,12 @@ describe("fleet reconcile with the real in-process per-loop reconcile", () => {
     });
     expect(existsSync(alphaOps.state)).toBe(true);
     expect(JSON.parse(readFileSync(alphaOps.state, "utf8")).run?.traceId ?? "fx-1-alpha").toBe("fx-1-alpha");
-    expect(readJsonl(alphaOps.telemetry.reconcile)).toHaveLength(1);
+    expect(readJsonLines(alphaOps.telemetry.reconcile)).toHaveLength(1);
     expect(existsSync(opsPaths(repo.root, "off").state)).toBe(false);
 
     const fleet = fleetPaths(repo.root);
     expect(JSON.parse(readFileSync(fleet.state, "utf8"))).toEqual(state);
-    const rows = readJsonl(fleet.telemetry.reconcile);
+    const rows = readJsonLines(fleet.telemetry.reconcile);
     expect(rows).toHaveLength(1);
     const row = FleetReconcileTelemetryRowSchema.parse(rows[0]);
     expect(row).toMatchObject({
@@ -149,7 +141,7 @@ describe("fleet reconcile with the real in-process per-loop reconcile", () => {
 
     // A re-run overwrites state.json and appends exactly one more line (§8).
     await fleetReconcile({ repo: repo.root, traceId: "fx-2" }, context());
-    expect(readJsonl(fleet.telemetry.reconcile)).toHaveLength(2);
+    expect(readJsonLines(fleet.telemetry.reconcile)).toHaveLength(2);
     expect(JSON.parse(readFileSync(fleet.state, "utf8")).traceId).toBe("fx-2");
     // Nothing else in the fleet directory is touched (the lock file aside).
     expect(
@@ -260,7 +252,7 @@ console.log(JSON.stringify({ health: { status: loop === "noisy" ? "degraded" : "
     const state = await fleetReconcile(
       { repo: repo.root, traceId: "fx-1", maxEvents: "0", fromStart: true, maxParallel: "2" },
       context({
-        env: cleanEnv({ OPS_MANAGER_RECONCILE_SCRIPT: hook, SVC_TOKEN: "s3cret" }),
+        env: envWithoutOpsManager({ OPS_MANAGER_RECONCILE_SCRIPT: hook, SVC_TOKEN: "s3cret" }),
         loopTimeoutMs: 1500,
       }),
     );
@@ -347,7 +339,7 @@ describe("validation (§1.2)", () => {
     const { fn } = instrumented(() => 0);
     const fromEnv = await fleetReconcile(
       { repo: repo.root, traceId: "" },
-      context({ reconcile: fn, env: cleanEnv({ OPS_MANAGER_TRACE_ID: "env-1" }) }),
+      context({ reconcile: fn, env: envWithoutOpsManager({ OPS_MANAGER_TRACE_ID: "env-1" }) }),
     );
     expect(fromEnv.results[0]?.traceId).toBe("env-1-a.b");
     const generated = await fleetReconcile(

@@ -5,7 +5,7 @@
  * reason code (§4.3), its excerpt (§4.5, careful Q4), the per-loop trace id (§4.4), the processing
  * order (§3.1) and the rollup (§5).
  */
-import { TimestampSchema } from "@ops/contract";
+import { isJsonObject, TimestampSchema } from "@ops/contract";
 import { z } from "zod";
 
 export const FLEET_STATE_SCHEMA_VERSION = "v1";
@@ -119,14 +119,10 @@ export function outputExcerpt(output: string | null | undefined): string | undef
   return collapsed === "" ? undefined : collapsed;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function parseObject(text: string): Record<string, unknown> | null {
   try {
     const parsed: unknown = JSON.parse(text);
-    return isObject(parsed) ? parsed : null;
+    return isJsonObject(parsed) ? parsed : null;
   } catch {
     return null;
   }
@@ -158,8 +154,8 @@ export function interpretSuccessDocument(document: Record<string, unknown> | nul
   healthReasonCodes: string[];
   transitionState?: string;
 } {
-  const health = isObject(document?.["health"]) ? document["health"] : {};
-  const transition = isObject(document?.["transition"]) ? document["transition"] : {};
+  const health = isJsonObject(document?.["health"]) ? document["health"] : {};
+  const transition = isJsonObject(document?.["transition"]) ? document["transition"] : {};
   const currentState = transition["currentState"];
   return {
     healthStatus: nonEmptyStringOr(health["status"], "unknown"),
@@ -179,7 +175,7 @@ const REASON_CODE_PRIORITY = [
 export function failureDocumentReasonCode(document: Record<string, unknown>): string | null {
   const codes = stringArray(document["reasonCodes"]);
   for (const code of REASON_CODE_PRIORITY) if (codes.includes(code)) return code;
-  const transport = isObject(document["transport"]) ? document["transport"] : {};
+  const transport = isJsonObject(document["transport"]) ? document["transport"] : {};
   const failureCode = transport["failureCode"];
   if (typeof failureCode !== "string" || failureCode === "") return null;
   if (["snapshot_unavailable", "events_unavailable", "service_request_failed"].includes(failureCode)) {

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Clock, fleetPaths, NormalizedFleetRegistrySchema, validateAgainstSchema } from "@ops/contract";
+import { defaultFleetPolicy, FLEET_GOVERNANCE, writeFleetRegistry } from "@ops/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { FleetRegistryInvalidError, fleetRegistry, loadFleetRegistry } from "./registry.js";
 
@@ -17,13 +18,6 @@ function newRepo(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "fleet-registry-"));
   dirs.push(dir);
   return dir;
-}
-
-function writeRegistry(repo: string, content: unknown): string {
-  const file = fleetPaths(repo).registry;
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
-  return file;
 }
 
 /** The example registry of spec 20 §2.4. */
@@ -44,13 +38,7 @@ function specExample(): Record<string, unknown> {
       mode: "guarded_auto",
       suppressions: { "*": ["health_degraded"] },
       autonomous: {
-        governance: {
-          actor: "oncall-a",
-          approvalRef: "CHG-42",
-          rationale: "dogfood",
-          changedAt: "2026-03-01T00:00:00Z",
-          reviewBy: "2026-06-01T00:00:00Z",
-        },
+        governance: FLEET_GOVERNANCE,
         rollout: { canaryPercent: 50 },
       },
     },
@@ -60,7 +48,7 @@ function specExample(): Record<string, unknown> {
 describe("fleetRegistry: normalisation (§4)", () => {
   it("prints the spec's example output, key order included", async () => {
     const repo = newRepo();
-    const file = writeRegistry(repo, specExample());
+    const file = writeFleetRegistry(repo, specExample());
     const result = await fleetRegistry({ repo }, { clock, cwd: repo });
     const expected = {
       schemaVersion: "v1",
@@ -98,14 +86,7 @@ describe("fleetRegistry: normalisation (§4)", () => {
           allow: { categories: ["reconcile_failed", "health_critical"], intents: ["cancel"] },
           thresholds: { minSeverity: "critical", minConfidence: "high" },
           safety: { maxActionsPerRun: 1, maxActionsPerLoop: 1, cooldownSeconds: 300, killSwitch: false },
-          governance: {
-            actor: "oncall-a",
-            approvalRef: "CHG-42",
-            rationale: "dogfood",
-            changedAt: "2026-03-01T00:00:00Z",
-            reviewBy: "2026-06-01T00:00:00Z",
-            reviewWindowDays: 92,
-          },
+          governance: { ...FLEET_GOVERNANCE, reviewWindowDays: 92 },
           rollout: {
             canaryPercent: 50,
             scope: { loopIds: [] },
@@ -129,40 +110,16 @@ describe("fleetRegistry: normalisation (§4)", () => {
 
   it("applies every default to a minimal registry (advisory, autonomous disabled)", async () => {
     const repo = newRepo();
-    writeRegistry(repo, { schemaVersion: "v1", loops: [{ loopId: "a" }], ignored: { x: 1 } });
+    writeFleetRegistry(repo, { schemaVersion: "v1", loops: [{ loopId: "a" }], ignored: { x: 1 } });
     const result = await fleetRegistry({ repo }, { clock, cwd: repo });
     expect(result.fleetId).toBe("default");
     expect(result).not.toHaveProperty("ignored");
-    expect(result.policy).toEqual({
-      mode: "advisory",
-      suppressions: {},
-      noiseControls: { dedupeWindowSeconds: 300 },
-      autonomous: {
-        enabled: false,
-        allow: { categories: ["reconcile_failed", "health_critical"], intents: ["cancel"] },
-        thresholds: { minSeverity: "critical", minConfidence: "high" },
-        safety: { maxActionsPerRun: 1, maxActionsPerLoop: 1, cooldownSeconds: 300, killSwitch: false },
-        governance: {},
-        rollout: {
-          canaryPercent: 100,
-          scope: { loopIds: [] },
-          selector: { salt: "fleet-autonomous-rollout-v1" },
-          pause: { manual: false },
-          autoPause: {
-            enabled: true,
-            lookbackExecutions: 5,
-            minSampleSize: 3,
-            ambiguityRateThreshold: 0.4,
-            failureRateThreshold: 0.4,
-          },
-        },
-      },
-    });
+    expect(result.policy).toEqual(defaultFleetPolicy());
   });
 
   it("honours enabled:false (Q1), autoPause.enabled:false (Q2) and keeps explicit 0 / [] / false", async () => {
     const repo = newRepo();
-    writeRegistry(repo, {
+    writeFleetRegistry(repo, {
       schemaVersion: "v1",
       fleetId: "",
       loops: [
@@ -208,7 +165,7 @@ describe("fleetRegistry: normalisation (§4)", () => {
 
   it("falls back between service.baseUrl and sprite.serviceBaseUrl and drops unknown sprite/service keys", async () => {
     const repo = newRepo();
-    writeRegistry(repo, {
+    writeFleetRegistry(repo, {
       schemaVersion: "v1",
       loops: [
         {
@@ -231,7 +188,7 @@ describe("fleetRegistry: normalisation (§4)", () => {
 
   it("computes reviewWindowDays only when both timestamps are present (floor of whole days)", async () => {
     const repo = newRepo();
-    writeRegistry(repo, {
+    writeFleetRegistry(repo, {
       schemaVersion: "v1",
       loops: [{ loopId: "a" }],
       policy: {
@@ -243,7 +200,7 @@ describe("fleetRegistry: normalisation (§4)", () => {
       reviewBy: "2026-03-03T11:59:59Z",
       reviewWindowDays: 1,
     });
-    writeRegistry(repo, {
+    writeFleetRegistry(repo, {
       schemaVersion: "v1",
       loops: [{ loopId: "a" }],
       policy: { autonomous: { governance: { actor: "me", reviewBy: "2026-03-03T11:59:59Z" } } },
@@ -269,7 +226,7 @@ describe("fleetRegistry: flags and load failures (§3.1, §5)", () => {
     const parent = newRepo();
     const repo = path.join(parent, "r");
     mkdirSync(repo);
-    const file = writeRegistry(repo, { schemaVersion: "v1", loops: [{ loopId: "a" }] });
+    const file = writeFleetRegistry(repo, { schemaVersion: "v1", loops: [{ loopId: "a" }] });
     expect((await fleetRegistry({ repo: "r" }, { clock, cwd: parent })).sourceFile).toBe(file);
   });
 
@@ -294,7 +251,7 @@ describe("fleetRegistry: flags and load failures (§3.1, §5)", () => {
       `fleet registry file not found: ${file}`,
     );
     for (const content of ["{not json", "", "[]", "null", "42", '"v1"', "true"]) {
-      writeRegistry(repo, content);
+      writeFleetRegistry(repo, content);
       await expect(fleetRegistry({ repo }, { clock }), content).rejects.toThrow(
         `invalid fleet registry JSON: ${file}`,
       );
@@ -303,7 +260,7 @@ describe("fleetRegistry: flags and load failures (§3.1, §5)", () => {
 
   it("throws one error carrying every validation message, and writes nothing", async () => {
     const repo = newRepo();
-    const file = writeRegistry(repo, {
+    const file = writeFleetRegistry(repo, {
       schemaVersion: "v2",
       loops: [{ loopId: "../etc" }, 3],
       policy: { mode: "auto", suppressions: { ghost: [] } },
@@ -338,7 +295,7 @@ describe("fleetRegistry: flags and load failures (§3.1, §5)", () => {
 
   it("a guarded_auto registry becomes invalid by itself once its review deadline passes (#48)", async () => {
     const repo = newRepo();
-    writeRegistry(repo, specExample());
+    writeFleetRegistry(repo, specExample());
     await expect(fleetRegistry({ repo }, { clock })).resolves.toMatchObject({ loopCount: 2 });
     const later: Clock = { now: () => new Date("2026-06-01T00:00:00Z") };
     const error = (await fleetRegistry({ repo }, { clock: later }).catch(
@@ -351,7 +308,7 @@ describe("fleetRegistry: flags and load failures (§3.1, §5)", () => {
 
   it("filters by --loop; policy unaffected; no match and unsafe ids are errors", async () => {
     const repo = newRepo();
-    writeRegistry(repo, specExample());
+    writeFleetRegistry(repo, specExample());
     const result = await fleetRegistry({ repo, loop: "beta" }, { clock });
     expect(result.loops.map((loop) => loop.loopId)).toEqual(["beta"]);
     expect(result.loopCount).toBe(1);
@@ -366,7 +323,7 @@ describe("fleetRegistry: flags and load failures (§3.1, §5)", () => {
 
   it("reads no environment variable: the hook is ignored by the command itself", async () => {
     const repo = newRepo();
-    writeRegistry(repo, { schemaVersion: "v1", loops: [{ loopId: "a" }] });
+    writeFleetRegistry(repo, { schemaVersion: "v1", loops: [{ loopId: "a" }] });
     const env = { OPS_MANAGER_FLEET_REGISTRY_SCRIPT: "/nonexistent/hook" };
     await expect(fleetRegistry({ repo }, { clock, env })).resolves.toMatchObject({ loopCount: 1 });
   });
@@ -382,7 +339,7 @@ describe("loadFleetRegistry: OPS_MANAGER_FLEET_REGISTRY_SCRIPT hook (§5)", () =
 
   it("without the hook runs the same validation + normalisation", async () => {
     const repo = newRepo();
-    writeRegistry(repo, specExample());
+    writeFleetRegistry(repo, specExample());
     const loaded = await loadFleetRegistry({ repo }, { clock, env: {} });
     expect(loaded).toEqual(await fleetRegistry({ repo }, { clock }));
   });
@@ -390,7 +347,7 @@ describe("loadFleetRegistry: OPS_MANAGER_FLEET_REGISTRY_SCRIPT hook (§5)", () =
   it("invokes the hook with --repo and --registry-file and takes its stdout", async () => {
     const repo = newRepo();
     const normalized = await (async () => {
-      writeRegistry(repo, specExample());
+      writeFleetRegistry(repo, specExample());
       return fleetRegistry({ repo }, { clock });
     })();
     writeFileSync(path.join(repo, "out.json"), JSON.stringify({ ...normalized, fleetId: "from-hook" }));

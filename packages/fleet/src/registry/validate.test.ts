@@ -1,17 +1,11 @@
 // Spec 20 §3: every rule and message of the fleet registry validator, in emission order.
+import { FLEET_GOVERNANCE } from "@ops/testkit";
 import { describe, expect, it } from "vitest";
 import { validateFleetRegistry } from "./validate.js";
 
 type Doc = Record<string, unknown>;
 
 const NOW = Date.parse("2026-04-01T00:00:00Z") / 1000;
-const GOVERNANCE = {
-  actor: "oncall-a",
-  approvalRef: "CHG-42",
-  rationale: "dogfood",
-  changedAt: "2026-03-01T00:00:00Z",
-  reviewBy: "2026-06-01T00:00:00Z",
-};
 
 function base(): Doc {
   return { schemaVersion: "v1", loops: [{ loopId: "alpha" }, { loopId: "beta" }] };
@@ -54,7 +48,7 @@ describe("validateFleetRegistry: valid documents", () => {
         policy: {
           mode: "guarded_auto",
           suppressions: { "*": ["health_degraded"] },
-          autonomous: { governance: GOVERNANCE, rollout: { canaryPercent: 50 } },
+          autonomous: { governance: FLEET_GOVERNANCE, rollout: { canaryPercent: 50 } },
         },
       }),
     ).toEqual([]);
@@ -445,7 +439,7 @@ describe("validateFleetRegistry: governance (#34–#48)", () => {
       withPolicy({
         mode: "guarded_auto",
         autonomous: {
-          governance: { ...GOVERNANCE, actor: "", reviewBy: "2026-02-01T00:00:00Z" },
+          governance: { ...FLEET_GOVERNANCE, actor: "", reviewBy: "2026-02-01T00:00:00Z" },
         },
       }),
       [
@@ -460,7 +454,7 @@ describe("validateFleetRegistry: governance (#34–#48)", () => {
       "guarded_auto with an expired review deadline (#48)",
       withPolicy({
         mode: "guarded_auto",
-        autonomous: { governance: { ...GOVERNANCE, reviewBy: "2026-04-01T00:00:00Z" } },
+        autonomous: { governance: { ...FLEET_GOVERNANCE, reviewBy: "2026-04-01T00:00:00Z" } },
       }),
       [`${G}.reviewBy must be in the future when policy.mode is guarded_auto`],
     ],
@@ -482,11 +476,11 @@ describe("validateFleetRegistry: governance (#34–#48)", () => {
   });
 
   it("an expired deadline in advisory mode is fine; the same registry fails closed in guarded_auto", () => {
-    const governance = { ...GOVERNANCE, reviewBy: "2026-03-15T00:00:00Z" };
+    const governance = { ...FLEET_GOVERNANCE, reviewBy: "2026-03-15T00:00:00Z" };
     expect(validate(withPolicy({ mode: "advisory", autonomous: { governance } }))).toEqual([]);
     expect(validate(withPolicy({ mode: "guarded_auto", autonomous: { governance } }))).toHaveLength(1);
     // "now" is compared in whole seconds: reviewBy == now is not in the future.
-    const atNow = { ...GOVERNANCE, reviewBy: "2026-04-01T00:00:01Z" };
+    const atNow = { ...FLEET_GOVERNANCE, reviewBy: "2026-04-01T00:00:01Z" };
     expect(
       validateFleetRegistry(withPolicy({ mode: "guarded_auto", autonomous: { governance: atNow } }), NOW),
     ).toEqual([]);
@@ -625,7 +619,7 @@ describe("validateFleetRegistry: every error of one registry at once", () => {
         autonomous: {
           allow: { categories: ["nope"] },
           safety: { killSwitch: 1 },
-          governance: { ...GOVERNANCE },
+          governance: { ...FLEET_GOVERNANCE },
           rollout: { canaryPercent: 500, scope: { loopIds: ["zzz"] } },
         },
         suppressions: { zzz: [] },

@@ -14,7 +14,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Clock, fleetPaths, isOpsError, opsPaths } from "@ops/contract";
 import { notConfiguredAlertDispatch } from "@ops/reconcile";
-import { createSimulatedRepo, makeTempDir, type SimulatedRepo, type TempDir } from "@ops/testkit";
+import {
+  createSimulatedRepo,
+  envWithoutOpsManager,
+  makeTempDir,
+  type SimulatedRepo,
+  type TempDir,
+  writeFleetRegistry,
+} from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fleetHandoff } from "../handoff/fleet-handoff.js";
 import { fleetPolicy } from "../policy/fleet-policy.js";
@@ -49,15 +56,8 @@ afterEach(async () => {
   await tmp.cleanup();
 });
 
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!key.startsWith("OPS_MANAGER_")) env[key] = value;
-  return { ...env, ...extra };
-}
-
 function context(extra: Partial<FleetStatusContext> = {}): FleetStatusContext {
-  return { clock, env: cleanEnv(), cwd: tmp.path, ...extra };
+  return { clock, env: envWithoutOpsManager(), cwd: tmp.path, ...extra };
 }
 
 function write(file: string, content: unknown): string {
@@ -73,7 +73,7 @@ const REGISTRY_LOOPS = [
 ];
 
 function writeRegistry(extra: Record<string, unknown> = {}, loops: unknown[] = REGISTRY_LOOPS): string {
-  return write(fleetPaths(repo.root).registry, {
+  return writeFleetRegistry(repo.root, {
     schemaVersion: "v1",
     fleetId: "fleet-east",
     loops,
@@ -89,7 +89,7 @@ async function reconcileFleet(traceId = "fx-1") {
     { repo: repo.root, traceId, deterministicOrder: true },
     {
       clock,
-      env: cleanEnv(),
+      env: envWithoutOpsManager(),
       cwd: tmp.path,
       installRoot: INSTALL_ROOT,
       reconcileContext: { alertDispatch: notConfiguredAlertDispatch },
@@ -284,7 +284,7 @@ describe("fleet status over a real reconciled fleet", () => {
         },
       },
     });
-    const ctx = { clock, env: cleanEnv(), cwd: tmp.path };
+    const ctx = { clock, env: envWithoutOpsManager(), cwd: tmp.path };
     await fleetReconcile(
       { repo: repo.root, traceId: "fx-1" },
       { ...ctx, installRoot: INSTALL_ROOT, reconcileContext: { alertDispatch: notConfiguredAlertDispatch } },
@@ -444,7 +444,7 @@ describe("errors, in §1.1's order", () => {
     chmodSync(hook, 0o755);
     const stderr: string[] = [];
     const ctx = context({
-      env: cleanEnv({ OPS_MANAGER_FLEET_REGISTRY_SCRIPT: hook }),
+      env: envWithoutOpsManager({ OPS_MANAGER_FLEET_REGISTRY_SCRIPT: hook }),
       stderr: { write: (t: string) => stderr.push(t) },
     });
     expect((await failure(fleetStatus({ repo: repo.root }, ctx))).exitCode).toBe(3);
@@ -461,7 +461,7 @@ describe("errors, in §1.1's order", () => {
     rmSync(fleet.registry); // the hook, not the file, is read
     const doc = await fleetStatus(
       { repo: repo.root },
-      context({ env: cleanEnv({ OPS_MANAGER_FLEET_REGISTRY_SCRIPT: ok }) }),
+      context({ env: envWithoutOpsManager({ OPS_MANAGER_FLEET_REGISTRY_SCRIPT: ok }) }),
     );
     expect(doc.source.fleetId).toBe("from-hook");
   });

@@ -1,9 +1,7 @@
-// `--format table` rendering, on a document from a real reconciled fleet and on hand-built ones.
-import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Clock, fleetPaths, opsPaths, sanitize } from "@ops/contract";
+import { type Clock, opsPaths, sanitize } from "@ops/contract";
 import { notConfiguredAlertDispatch } from "@ops/reconcile";
-import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
+import { createSimulatedRepo, type SimulatedRepo, writeFleetRegistry } from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fleetReconcile } from "../reconcile/fleet-reconcile.js";
 import { fleetStatus } from "./fleet-status.js";
@@ -52,17 +50,11 @@ function project(fields: Partial<Parameters<typeof projectFleetStatus>[0]> = {})
 describe("renderFleetStatusTable", () => {
   it("a real fleet: header, one row per loop with lifecycle and age from the loop's state file", async () => {
     repo.scenario("running", "alpha");
-    const registry = fleetPaths(repo.root).registry;
-    const { mkdirSync } = await import("node:fs");
-    mkdirSync(fleetPaths(repo.root).dir, { recursive: true });
-    writeFileSync(
-      registry,
-      JSON.stringify({
-        schemaVersion: "v1",
-        fleetId: "fleet-east",
-        loops: [{ loopId: "alpha" }, { loopId: "ghost" }, { loopId: "off", enabled: false }],
-      }),
-    );
+    writeFleetRegistry(repo.root, {
+      schemaVersion: "v1",
+      fleetId: "fleet-east",
+      loops: [{ loopId: "alpha" }, { loopId: "ghost" }, { loopId: "off", enabled: false }],
+    });
     const reconciledAt: Clock = { now: () => new Date("2026-02-22T12:00:00Z") };
     await fleetReconcile(
       { repo: repo.root, traceId: "fx-1" },

@@ -4,6 +4,7 @@
  * states written by any version, so it does not import their schemas.
  */
 import type { JsonObject } from "@ops/contract";
+import { FLEET_GOVERNANCE } from "@ops/testkit";
 
 export const NOW = "2026-03-02T10:05:00Z";
 export const NOW_EPOCH = Date.parse(NOW) / 1000;
@@ -118,11 +119,7 @@ export function candidate(loopId: string, category: string, options: CandidateOp
 }
 
 export const GOVERNANCE = {
-  actor: "oncall-a",
-  approvalRef: "CHG-42",
-  rationale: "dogfood",
-  changedAt: "2026-03-01T00:00:00Z",
-  reviewBy: "2026-06-01T00:00:00Z",
+  ...FLEET_GOVERNANCE,
   reviewWindowDays: 92,
   requiredForGuardedAuto: true,
   authorityContextPresent: true,
