@@ -11,6 +11,8 @@ export OPS_TEST_REPORT_DIR="$report_dir"
 
 bash scripts/pnpm.sh install --frozen-lockfile
 bash scripts/pnpm.sh exec turbo run build typecheck --output-logs=errors-only
+# The benchmarks are not a workspace package: typecheck them here so they cannot rot.
+bash scripts/pnpm.sh exec tsc -p bench/tsconfig.json
 bash scripts/pnpm.sh exec biome check .
 # Tests run on the TypeScript sources; one package at a time keeps the 2-core machines responsive
 # for the tests that start servers and child processes.

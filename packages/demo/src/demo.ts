@@ -377,7 +377,7 @@ function indent(block: string): string[] {
   return block
     .trimEnd()
     .split("\n")
-    .map((text) => `    ${text}`);
+    .map((text) => (text === "" ? "" : `    ${text}`));
 }
 
 /**

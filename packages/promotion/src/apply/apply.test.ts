@@ -1,6 +1,6 @@
 // promotion apply (spec 32) over real temp repos: a registry checked with the real fleet
 // validator, promotion decisions shaped like the evaluator / CI wrapper output, real JSONL audit.
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Clock, fleetPaths, isJsonObject, parseTimestamp } from "@ops/contract";
 import { fleetRegistry } from "@ops/fleet";
@@ -347,6 +347,18 @@ describe("fail-closed processing order (§2): first failure wins, exit 1, nothin
     expect(error.message).toBe(message);
     expect(error.exitCode).toBe(1);
     expect(registryText()).toBe(before);
+  });
+
+  it("an unwritable apply record path fails before the registry changes (no change without its audit line)", async () => {
+    setDecision("promote");
+    const before = registryText();
+    const occupied = path.join(repo, "occupied");
+    mkdirSync(occupied);
+    const error = await failure(promotionApply(input({ applyStateFile: occupied }), ctx()));
+    expect(error.message).toBe(`cannot write promotion apply record: ${occupied}`);
+    expect(error.exitCode).toBe(1);
+    expect(registryText()).toBe(before);
+    expect(existsSync(fleet.telemetry.promotionApply)).toBe(false);
   });
 
   it("promotion state: missing, not JSON, no decision (absent, null, false)", async () => {

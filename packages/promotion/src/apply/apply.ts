@@ -362,6 +362,12 @@ async function applyFresh(plan: Plan, decision: string, now: Date): Promise<Prom
     changedAt,
     reviewBy: plan.reviewBy,
   };
+  // Beyond §2 (careful): the registry must never change without its audit record, so the apply
+  // state and telemetry paths are checked before the mutation, not discovered broken after it.
+  await assertAuditWritable([
+    [plan.applyStatePath, plan.files.applyStateFile],
+    [plan.applyTelemetryPath, plan.files.applyTelemetryFile],
+  ]);
   const base = current.raw ?? (structuredClone(current.normalized) as unknown as JsonObject);
   const mutated = mutateRegistryDocument(base, plan.intent, target, governance);
   let normalizedAfter: NormalizedFleetRegistry;
@@ -409,6 +415,22 @@ async function applyFresh(plan: Plan, decision: string, now: Date): Promise<Prom
   await writeJsonAtomic(plan.applyStatePath, record);
   await appendJsonl(plan.applyTelemetryPath, record);
   return record;
+}
+
+/**
+ * The apply record's destinations can be written: their directories exist (created here, as the
+ * writes would) and neither path is a directory. Fails with one line before anything is mutated.
+ */
+async function assertAuditWritable(files: readonly (readonly [string, string])[]): Promise<void> {
+  for (const [absolute, shown] of files) {
+    const message = `cannot write promotion apply record: ${shown}`;
+    try {
+      await mkdir(path.dirname(absolute), { recursive: true });
+    } catch {
+      throw new ValidationError(message);
+    }
+    if (await isDirectory(absolute)) throw new ValidationError(message);
+  }
 }
 
 /** §4: the replay of `prior` — written to the apply state file only. */
