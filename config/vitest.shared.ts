@@ -18,6 +18,7 @@ export const sharedConfig: ViteUserConfig = {
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: "forks",
+    setupFiles: [`${repoRoot}config/vitest.setup.ts`],
     reporters: reportDir
       ? ["default", ["json", { outputFile: `${reportDir}/${packageName}.json` }]]
       : ["default"],

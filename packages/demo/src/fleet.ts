@@ -64,7 +64,8 @@ export const DEMO_FLEET: readonly DemoLoopSpec[] = [
     transport: "sprite_service",
     scenario: "running",
     corruptEventsLog: true,
-    story: "a corrupt line in its event log: its reconcile fails until the runtime repairs it",
+    story:
+      "a corrupt line in its event log: its service poll fails, read as transport_unreachable (spec 13 Q13-11) until the cursor is reset",
   },
 ];
 

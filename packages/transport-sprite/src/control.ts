@@ -393,8 +393,10 @@ function storedAnswer(
 ): ControlOutcome {
   if (fingerprintConflicts(stored, fingerprint)) return conflict(key, storedFingerprint(stored));
   if (isPendingEntry(stored)) return pendingAnswer(stored, key, request);
-  const body: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(stored)) if (name !== "request") body[name] = value;
+  // From entries, not by assignment: every stored key (even `__proto__`) stays an own field.
+  const body: Record<string, unknown> = Object.fromEntries(
+    Object.entries(stored).filter(([name]) => name !== "request"),
+  );
   body["replayed"] = true;
   const storedTrace = stored["traceId"];
   if ((storedTrace === undefined || storedTrace === null || storedTrace === "") && request.traceId !== null) {

@@ -1,5 +1,5 @@
 // The per-loop commands end to end through the CLI, on repos written by the simulated runtime.
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -91,6 +91,30 @@ describe("ops-manager poll-events", () => {
     expect(code).toBe(1);
     expect(err).toBe("error: --max-events must be a non-negative integer\n");
   });
+
+  it("names the cursor path in one error line when it cannot be written, and damages nothing", async () => {
+    const repo = newRepo();
+    repo.scenario("running", "demo-loop");
+    const blocker = path.join(repo.root, "blocker");
+    writeFileSync(blocker, "keep");
+    const { code, err } = await cli(
+      ["poll-events", "--repo", repo.root, "--loop", "demo-loop", "--cursor-file", `${blocker}/cursor.json`],
+      repo.root,
+    );
+    expect(code).toBe(1);
+    expect(err).toBe(`error: cannot create directory ${blocker} (EEXIST)\n`);
+    expect(readFileSync(blocker, "utf8")).toBe("keep");
+  });
+
+  it.runIf(existsSync("/proc/self"))("fails, not hangs, on a cursor path under /proc", async () => {
+    const repo = newRepo();
+    repo.scenario("running", "demo-loop");
+    const { code, err } = await cli(
+      ["poll-events", "--repo", repo.root, "--loop", "demo-loop", "--cursor-file", "/proc/ops-nope/cursor.json"],
+      repo.root,
+    );
+    expect({ code, err }).toEqual({ code: 1, err: "error: cannot create directory /proc/ops-nope (ENOENT)\n" });
+  });
 });
 
 describe("ops-manager project-state", () => {
@@ -110,6 +134,18 @@ describe("ops-manager project-state", () => {
     });
     const file = path.join(repo.root, ".superloop/ops-manager/demo-loop/state.json");
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(state);
+  });
+
+  it("names the state file in one error line when it is a directory", async () => {
+    const repo = newRepo();
+    repo.scenario("complete", "demo-loop");
+    const target = path.join(repo.root, "state-dir");
+    mkdirSync(target);
+    const { code, out, err } = await cli(
+      ["project-state", "--repo", repo.root, "--loop", "demo-loop", "--state-file", target],
+      repo.root,
+    );
+    expect({ code, out, err }).toEqual({ code: 1, out: "", err: `error: cannot write ${target} (EISDIR)\n` });
   });
 });
 

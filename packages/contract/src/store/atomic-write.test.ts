@@ -21,8 +21,18 @@ describe("writeJsonAtomic", () => {
 
   it("fails cleanly when a parent path is a regular file", async () => {
     await writeFile(path.join(dir, "blocker"), "not a directory");
-    await expect(writeJsonAtomic(path.join(dir, "blocker", "state.json"), { v: 1 })).rejects.toThrow();
+    await expect(writeJsonAtomic(path.join(dir, "blocker", "state.json"), { v: 1 })).rejects.toThrow(
+      `cannot create directory ${path.join(dir, "blocker")} (EEXIST)`,
+    );
     expect(await readFile(path.join(dir, "blocker"), "utf8")).toBe("not a directory");
+  });
+
+  it("names the target and the errno code when the target is a directory, and leaves it alone", async () => {
+    const target = path.join(dir, "state.json");
+    await mkdir(path.join(target, "inside"), { recursive: true });
+    await expect(writeJsonAtomic(target, { v: 1 })).rejects.toThrow(`cannot write ${target} (EISDIR)`);
+    expect(await readdir(target)).toEqual(["inside"]);
+    expect(await readdir(dir)).toEqual(["state.json"]);
   });
 
   it("indents by two spaces with pretty", async () => {

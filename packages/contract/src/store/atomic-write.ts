@@ -4,9 +4,11 @@
  * then fsync the directory so the rename itself survives a crash.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
-import { isNotFoundError } from "./fs-errors.js";
+import { OpsError } from "../errors.js";
+import { ensureDirectory } from "./directories.js";
+import { errnoCode, isNotFoundError } from "./fs-errors.js";
 
 export interface WriteJsonOptions {
   /** Indent by 2 spaces instead of the default compact single line. */
@@ -30,8 +32,28 @@ export async function writeJsonAtomic(
   await writeFileAtomic(file, formatJson(value, options));
 }
 
-/** Atomically replace `file` with `content` (text is written as UTF-8). Parent directories are created. */
+/**
+ * Atomically replace `file` with `content` (text is written as UTF-8). Parent directories are
+ * created. A file-system failure rejects with `cannot write <file> (<CODE>)`; the target is untouched.
+ */
 export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+  try {
+    await replaceFile(file, content);
+  } catch (error) {
+    throw asWriteError(file, error);
+  }
+}
+
+/** A file-system error as the one-line `cannot write <file> (<CODE>)`; other errors unchanged. */
+export function asWriteError(file: string, error: unknown): unknown {
+  if (error instanceof OpsError) return error;
+  const code = errnoCode(error);
+  return code === undefined
+    ? error
+    : new OpsError(`cannot write ${file} (${code})`, { kind: "io", cause: error });
+}
+
+async function replaceFile(file: string, content: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   // Same directory as the target, so rename() stays on one filesystem and is atomic; the random
   // suffix keeps concurrent writers (even in one process) from sharing a temp file.
@@ -65,7 +87,7 @@ async function openTempFile(tempFile: string, dir: string) {
     return await open(tempFile, "wx", 0o644);
   } catch (error) {
     if (!isNotFoundError(error)) throw error;
-    await mkdir(dir, { recursive: true });
+    await ensureDirectory(dir);
     return await open(tempFile, "wx", 0o644);
   }
 }

@@ -1,5 +1,6 @@
 /** The file store: how every package reads and writes `.superloop/` files. */
 export { formatJson, type WriteJsonOptions, writeFileAtomic, writeJsonAtomic } from "./atomic-write.js";
+export { ensureDirectory } from "./directories.js";
 export { classifyFileChange, type FileChange, type FileIdentity, fileIdentity } from "./file-identity.js";
 export { errnoCode, isNotFoundError } from "./fs-errors.js";
 export { isDirectory, isRegularFile } from "./fs-kind.js";

@@ -35,6 +35,13 @@ describe("appendJsonl", () => {
     expect(await readFile(file, "utf8")).toBe('{"whole":1}\n{"torn":\n{"after":2}\n');
   });
 
+  it("names the file and the errno code when a parent path is a regular file", async () => {
+    await writeFile(path.join(dir, "blocker"), "x");
+    const file = path.join(dir, "blocker", "log.jsonl");
+    await expect(appendJsonl(file, { a: 1 })).rejects.toThrow(`cannot write ${file} (ENOTDIR)`);
+    expect(await readFile(path.join(dir, "blocker"), "utf8")).toBe("x");
+  });
+
   it("accepts only JSON objects as records", async () => {
     const file = path.join(dir, "log.jsonl");
     await expect(appendJsonl(file, [1] as unknown as object[])).rejects.toThrow(TypeError);

@@ -3,9 +3,12 @@
  * rewritten. The whole batch goes out in one write() on an O_APPEND fd, so concurrent appenders
  * (other processes included) never interleave inside a line.
  */
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { asWriteError } from "./atomic-write.js";
+import { ensureDirectory } from "./directories.js";
+import { errnoCode } from "./fs-errors.js";
 
 const NEWLINE = 0x0a;
 /** Consecutive identical looks at a non-newline tail before we call it torn. */
@@ -27,13 +30,17 @@ export async function appendJsonl(
   let text = "";
   for (const record of batch) text += `${formatJsonlRecord(record)}\n`;
 
-  await mkdir(path.dirname(file), { recursive: true });
-  // "a+" = O_APPEND | O_CREAT | O_RDWR: appends always land at the current end, and we may pread
-  // the last byte to detect a torn previous append.
-  const handle = await open(file, "a+", 0o644);
   try {
-    if (await endsWithTornLine(handle)) text = `\n${text}`;
-    const bytes = Buffer.from(text, "utf8");
+    await appendText(file, text);
+  } catch (error) {
+    throw asWriteError(file, error);
+  }
+}
+
+async function appendText(file: string, text: string): Promise<void> {
+  const handle = await openForAppend(file);
+  try {
+    const bytes = Buffer.from((await endsWithTornLine(handle)) ? `\n${text}` : text, "utf8");
     let written = 0;
     // A regular-file write is complete unless the disk is full or a signal interrupts it; keep
     // going rather than silently dropping the rest.
@@ -43,6 +50,20 @@ export async function appendJsonl(
     }
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * "a+" = O_APPEND | O_CREAT | O_RDWR: appends always land at the current end, and we may pread the
+ * last byte to detect a torn previous append. The parent is created only when missing.
+ */
+async function openForAppend(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, "a+", 0o644);
+  } catch (error) {
+    if (errnoCode(error) !== "ENOENT") throw error;
+    await ensureDirectory(path.dirname(file));
+    return await open(file, "a+", 0o644);
   }
 }
 

@@ -5,11 +5,11 @@
  * the holder refreshes; a lock not refreshed for `staleMs` belongs to a crashed process and is
  * taken over.
  */
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 import { LockTimeoutError, OpsError } from "../errors.js";
+import { ensureDirectory } from "./directories.js";
 import { errnoCode } from "./fs-errors.js";
 
 export interface WithLockOptions {
@@ -74,7 +74,7 @@ async function acquire(
 ): Promise<() => Promise<void>> {
   const deadline = Date.now() + timeoutMs;
   let delayMs = FIRST_RETRY_DELAY_MS;
-  await mkdir(path.dirname(lockPath), { recursive: true });
+  await ensureDirectory(path.dirname(lockPath));
   for (;;) {
     try {
       return await lockfile.lock(lockPath, {
@@ -89,7 +89,7 @@ async function acquire(
       const code = errnoCode(error);
       if (code === "ENOENT") {
         // The parent directory vanished (e.g. a test cleaning up, or an operator reset): recreate it.
-        await mkdir(path.dirname(lockPath), { recursive: true });
+        await ensureDirectory(path.dirname(lockPath));
       } else if (code !== "ELOCKED") {
         throw new OpsError(
           `cannot lock ${lockedDir}: ${error instanceof Error ? error.message : String(error)}`,

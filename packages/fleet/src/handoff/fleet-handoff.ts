@@ -9,11 +9,12 @@
  * arguments; a library caller may inject `ctx.control` (wins over both). Execution is sequential.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   type Clock,
+  ensureDirectory,
   errorMessage,
   fleetPaths,
   formatTimestamp,
@@ -373,8 +374,8 @@ export async function fleetHandoff(
   const handoffStatePath = path.resolve(cwd, handoffStateFile);
   const telemetryPath = path.resolve(cwd, input.handoffTelemetryFile ?? fleet.telemetry.handoff);
   // #12
-  await mkdir(path.dirname(handoffStatePath), { recursive: true });
-  await mkdir(path.dirname(telemetryPath), { recursive: true });
+  await ensureDirectory(path.dirname(handoffStatePath));
+  await ensureDirectory(path.dirname(telemetryPath));
   // #13
   const registry = await loadFleetRegistry({ repo, registryFile: input.registryFile }, { ...ctx, cwd });
   // #14
@@ -450,7 +451,7 @@ export async function fleetHandoff(
       policyTraceId: planned.policyTraceId,
     },
   } satisfies HandoffPlanTelemetryRow);
-  await mkdir(fleet.dir, { recursive: true });
+  await ensureDirectory(fleet.dir);
   await withLock(fleet.lock, () => appendJsonl(telemetryPath, planRow));
 
   let document = planned;

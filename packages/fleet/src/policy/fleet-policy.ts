@@ -6,11 +6,12 @@
  * the registry or the fleet state.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   type Clock,
+  ensureDirectory,
   fleetPaths,
   forEachJsonlLine,
   isJsonObject,
@@ -218,9 +219,9 @@ export async function fleetPolicy(
     parseDedupeWindow(input.dedupeWindowSeconds) ?? registry.policy.noiseControls.dedupeWindowSeconds;
   // 8. Output directories.
   for (const target of [paths.policyState, paths.governance, paths.telemetry, paths.history]) {
-    await mkdir(path.dirname(target.real), { recursive: true });
+    await ensureDirectory(path.dirname(target.real));
   }
-  await mkdir(fleet.dir, { recursive: true });
+  await ensureDirectory(fleet.dir);
 
   // Read previous state + history, evaluate and write under the fleet lock, so two concurrent
   // runs cannot both read the same history and both classify the same candidate eligible.

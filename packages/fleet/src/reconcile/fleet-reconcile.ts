@@ -10,11 +10,12 @@
  * reconcile is abandoned: it is told through `ctx.signal` and its result is ignored).
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   type Clock,
+  ensureDirectory,
   FleetLoopReasonCode,
   fleetPaths,
   formatTimestamp,
@@ -395,8 +396,8 @@ export async function fleetReconcile(
   const stateFile = path.resolve(cwd, input.fleetStateFile ?? fleet.state);
   const telemetryFile = path.resolve(cwd, input.fleetTelemetryFile ?? fleet.telemetry.reconcile);
   // Q6 (harmless, kept): the output directories exist before the registry is loaded.
-  await mkdir(path.dirname(stateFile), { recursive: true });
-  await mkdir(path.dirname(telemetryFile), { recursive: true });
+  await ensureDirectory(path.dirname(stateFile));
+  await ensureDirectory(path.dirname(telemetryFile));
   const registry = await loadFleetRegistry({ repo, registryFile: input.registryFile }, { ...ctx, cwd });
   const deterministicOrder = input.deterministicOrder === true;
   const loops = processingOrder(registry.loops, deterministicOrder);
@@ -473,7 +474,7 @@ export async function fleetReconcile(
     durationSeconds,
     results,
   };
-  await mkdir(fleet.dir, { recursive: true });
+  await ensureDirectory(fleet.dir);
   await withLock(fleet.lock, async () => {
     await writeJsonAtomic(stateFile, state);
     await appendJsonl(telemetryFile, row as unknown as JsonObject);

@@ -6,12 +6,13 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   assertValidLoopId,
   type Clock,
+  ensureDirectory,
   givenTraceId,
   isNotFoundError,
   nowTimestamp,
@@ -169,7 +170,7 @@ export async function alertDispatch(
       ctx,
     );
   if (ctx.holdsLoopLock === true) return run();
-  await mkdir(ops.dir, { recursive: true });
+  await ensureDirectory(ops.dir);
   return withLock(ops.lock, run, ctx.lockTimeoutMs === undefined ? {} : { timeoutMs: ctx.lockTimeoutMs });
 }
 

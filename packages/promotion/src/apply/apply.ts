@@ -9,11 +9,12 @@
  * normalised form plus the fields the normaliser does not know (careful Q1).
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, unlink } from "node:fs/promises";
+import { readFile, unlink } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   type Clock,
+  ensureDirectory,
   errorMessage,
   fleetPaths,
   formatJson,
@@ -170,8 +171,8 @@ async function plan(input: PromotionApplyInput, ctx: PromotionApplyContext): Pro
     env,
   };
   // Q5 (kept): the output directories exist before the promotion state is checked.
-  await mkdir(path.dirname(planned.applyStatePath), { recursive: true });
-  await mkdir(path.dirname(planned.applyTelemetryPath), { recursive: true });
+  await ensureDirectory(path.dirname(planned.applyStatePath));
+  await ensureDirectory(path.dirname(planned.applyTelemetryPath));
   return planned;
 }
 
@@ -425,7 +426,7 @@ async function assertAuditWritable(files: readonly (readonly [string, string])[]
   for (const [absolute, shown] of files) {
     const message = `cannot write promotion apply record: ${shown}`;
     try {
-      await mkdir(path.dirname(absolute), { recursive: true });
+      await ensureDirectory(path.dirname(absolute));
     } catch {
       throw new ValidationError(message);
     }

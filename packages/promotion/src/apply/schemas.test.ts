@@ -178,6 +178,13 @@ describe("withUnknownFields (careful Q1)", () => {
     );
   });
 
+  it("keeps a raw key named __proto__ as an own field (found by the property below)", () => {
+    const raw = JSON.parse('{"__proto__": "x", "a": 1}') as unknown;
+    const merged = withUnknownFields(raw, { a: 2 }) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(JSON.stringify(merged)).toBe('{"a":2,"__proto__":"x"}');
+  });
+
   it("every normalised value survives unchanged (property)", () => {
     const json = fc.jsonValue({ maxDepth: 3 });
     fc.assert(

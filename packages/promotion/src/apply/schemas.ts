@@ -199,14 +199,13 @@ export function mutateRegistryDocument(
  */
 export function withUnknownFields(raw: unknown, normalized: unknown): unknown {
   if (isJsonObject(raw) && isJsonObject(normalized)) {
-    const out: JsonObject = {};
-    for (const [key, value] of Object.entries(normalized)) {
-      out[key] = Object.hasOwn(raw, key) ? withUnknownFields(raw[key], value) : value;
-    }
-    for (const [key, value] of Object.entries(raw)) {
-      if (!Object.hasOwn(normalized, key)) out[key] = value;
-    }
-    return out;
+    // Built from entries, not by assignment: a JSON key named `__proto__` must stay an own field.
+    const merged = Object.entries(normalized).map(([key, value]): [string, unknown] => [
+      key,
+      Object.hasOwn(raw, key) ? withUnknownFields(raw[key], value) : value,
+    ]);
+    const rawOnly = Object.entries(raw).filter(([key]) => !Object.hasOwn(normalized, key));
+    return Object.fromEntries([...merged, ...rawOnly]);
   }
   if (Array.isArray(raw) && Array.isArray(normalized) && raw.length === normalized.length) {
     return normalized.map((value, index) => withUnknownFields(raw[index], value));

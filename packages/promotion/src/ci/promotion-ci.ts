@@ -9,10 +9,11 @@
  * {@link PromotionCiOutcome} carrying exactly what the CLI prints (stdout, stderr) and its exit
  * status, so an in-process caller (orchestration, spec 33 §3.1) reproduces the command faithfully.
  */
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import {
   type Clock,
+  ensureDirectory,
   fleetPaths,
   formatTimestamp,
   isJsonObject,
@@ -157,8 +158,8 @@ export async function promotionCi(
   };
 
   // Step 3: parent directories of the wrapper's outputs, even if a later step fails.
-  await mkdir(path.dirname(summaryFile.file), { recursive: true });
-  await mkdir(path.dirname(resultFile.file), { recursive: true });
+  await ensureDirectory(path.dirname(summaryFile.file));
+  await ensureDirectory(path.dirname(resultFile.file));
 
   // Step 4: missing evidence, in order; entries are the effective path strings.
   const missing: string[] = [];

@@ -7,10 +7,11 @@
  * A failed delegate ends the run with the delegate's exit status and its captured output on
  * stderr (PromotionStderrError); the orchestrator's own result and summary are then not written.
  */
-import { appendFile, mkdir, readFile, stat } from "node:fs/promises";
+import { appendFile, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import {
   type Clock,
+  ensureDirectory,
   fleetPaths,
   formatTimestamp,
   isJsonObject,
@@ -199,8 +200,8 @@ export async function promotionOrchestrate(
   const evidenceRefs = (input.evidenceRefs ?? []).filter(nonEmpty);
   const resultPath = path.resolve(cwd, files.resultFile);
   const summaryPath = path.resolve(cwd, files.summaryFile);
-  await mkdir(path.dirname(resultPath), { recursive: true });
-  await mkdir(path.dirname(summaryPath), { recursive: true });
+  await ensureDirectory(path.dirname(resultPath));
+  await ensureDirectory(path.dirname(summaryPath));
 
   const env = ctx.env ?? process.env;
   const delegateCtx: DelegateContext = { env, cwd, clock: ctx.clock };

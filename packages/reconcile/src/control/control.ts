@@ -15,12 +15,13 @@
  * (spec 15 §5), which would otherwise wait for us.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+
 import path from "node:path";
 import {
   assertValidLoopId,
   type Clock,
   DEFAULT_LOCK_TIMEOUT_MS,
+  ensureDirectory,
   givenTraceId,
   nowEpochSeconds,
   OpsError,
@@ -213,7 +214,7 @@ export async function resolveControlOptions(
   assertValidLoopId(loop, "--loop");
   const repoPath = await resolveRepoDir(repo, cwd);
   const ops = opsPaths(repoPath, loop);
-  await mkdir(ops.telemetry.dir, { recursive: true });
+  await ensureDirectory(ops.telemetry.dir);
   const serviceBaseUrl = given(input.serviceBaseUrl);
   if (transport === "sprite_service" && serviceBaseUrl === null) {
     throw new ValidationError(SERVICE_BASE_URL_MESSAGE);

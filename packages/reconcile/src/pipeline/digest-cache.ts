@@ -9,9 +9,9 @@
  * lock the cycle holds) but not fsynced: losing it in a crash costs one full read, nothing else.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { opsPaths } from "@ops/contract";
+import { ensureDirectory, opsPaths } from "@ops/contract";
 import { emptySnapshotDigestCache, type SnapshotDigestCache } from "@ops/transport-local";
 import { SnapshotDigestCacheSchema } from "./schemas.js";
 
@@ -58,7 +58,7 @@ export function formatSnapshotDigestCache(cache: SnapshotDigestCache): string {
  */
 export async function writeSnapshotDigestCache(file: string, text: string): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
+  await ensureDirectory(dir);
   const tempFile = path.join(
     dir,
     `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,

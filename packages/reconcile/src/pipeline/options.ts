@@ -3,10 +3,11 @@
  * spec's exact order (fail closed; the CLI prints `error: <message>` and exits 1).
  */
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+
 import path from "node:path";
 import {
   assertValidLoopId,
+  ensureDirectory,
   givenTraceId,
   OpsError,
   type OpsPaths,
@@ -317,7 +318,7 @@ export async function resolveReconcileOptions(
   // 8. repo resolution, then <ops>/.
   const repoPath = await resolveRepoDir(flags.repo, cwd);
   const ops = opsPaths(repoPath, flags.loop);
-  await mkdir(ops.dir, { recursive: true });
+  await ensureDirectory(ops.dir);
 
   // 9. env fallbacks; Q13-1: OPS_MANAGER_ALERTS_ENABLED is validated like the flag.
   let alertsEnabled = flags.alertsEnabledFlag;
