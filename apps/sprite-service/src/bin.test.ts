@@ -1,7 +1,8 @@
 /** The real `ops-sprite-service` process, spawned from source with tsx. */
 import fs from "node:fs";
+import path from "node:path";
 import { opsPaths } from "@ops/contract";
-import { createSimulatedRepo, superloopBinPath } from "@ops/testkit";
+import { createSimulatedRepo, readInvocationLog, superloopBinPath } from "@ops/testkit";
 import { loopRunSnapshot } from "@ops/transport-local";
 import { describe, expect, it } from "vitest";
 import { spawnService } from "./test-spawn.js";
@@ -10,11 +11,14 @@ describe("ops-sprite-service (spawned)", () => {
   it("serves a simulated repo, and on SIGTERM finishes the in-flight control request, then exits 0", async () => {
     const repo = createSimulatedRepo();
     repo.scenario("awaitingApproval", "demo-loop");
+    const invocationLog = path.join(repo.root, "runtime-invocations.jsonl");
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       OPS_MANAGER_SERVICE_TOKEN: "bin-token",
       SUPERLOOP_BIN: superloopBinPath(),
-      // The runtime command takes a while, so SIGTERM arrives while control is running.
+      // The runtime command records its start, then takes a while: SIGTERM is sent once it has
+      // started, so it arrives while control is running.
+      SUPERLOOP_SIM_INVOCATION_LOG: invocationLog,
       SUPERLOOP_SIM_SLEEP_MS: "1200",
     };
     delete env["OPS_MANAGER_CONFIRM_SCRIPT"];
@@ -47,7 +51,10 @@ describe("ops-sprite-service (spawned)", () => {
           idempotencyKey: "bin-1",
         }),
       });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (let i = 0; readInvocationLog(invocationLog).length === 0; i += 1) {
+        if (i > 1_000) throw new Error("the runtime command never started");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       service.child.kill("SIGTERM");
       const response = await pending;
       expect(response.status).toBe(200);

@@ -23,7 +23,8 @@ function captureIo(env: Record<string, string | undefined> = {}) {
 const never = new Promise<never>(() => {});
 
 async function waitFor<T>(probe: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 200; i += 1) {
+  // A generous deadline (15 s): a loaded CI machine can take a while to start listening.
+  for (let i = 0; i < 1_500; i += 1) {
     const value = probe();
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -3,8 +3,10 @@
  * service (SIGKILL) while the runtime command runs, then retried with the same idempotency key.
  *
  * Real pieces only: the `ops-sprite-service` process spawned from source, the simulated runtime
- * (`SUPERLOOP_BIN` = testkit's superloop.mjs, slowed with `SUPERLOOP_SIM_SLEEP_MS`, every run counted
- * in `SUPERLOOP_SIM_INVOCATION_LOG`), and the manager side through `controlIntent` of @ops/reconcile
+ * (`SUPERLOOP_BIN` = testkit's superloop.mjs, every run counted in `SUPERLOOP_SIM_INVOCATION_LOG`;
+ * for the kill, behind a gate script that holds the runtime command until the test opens the gate,
+ * so the kill always lands before the runtime acts — no sleeps racing the scheduler), and the
+ * manager side through `controlIntent` of @ops/reconcile
  * (what `ops-manager control --transport sprite_service --service-base-url … --idempotency-key K`
  * runs), recording into its own directory as a manager on another host would.
  *
@@ -37,8 +39,6 @@ import { type SpawnedService, spawnService as spawnServiceProcess } from "./test
 const TOKEN = "fault-token";
 const LOOP = "demo-loop";
 const KEY = "K-fault-1";
-/** How long the simulated runtime command sleeps before acting (the kill lands inside it). */
-const RUNTIME_SLEEP_MS = 2_500;
 
 const spawned: SpawnedService[] = [];
 
@@ -73,12 +73,43 @@ let repo: SimulatedRepo;
 let manager: TempDir;
 let invocationLog: string;
 let serviceEnv: NodeJS.ProcessEnv;
+/** The gated runtime command (see `gatedRuntime`): written when it started, opened by the test. */
+let gate: { readonly bin: string; readonly started: string; readonly open: string };
+
+/**
+ * A `SUPERLOOP_BIN` that records its pid in `started`, waits until the file `open` exists, then
+ * execs the simulated runtime (same pid, same process group). The test decides when the runtime
+ * command acts, instead of a sleep racing the kill.
+ */
+function gatedRuntime(dir: string): typeof gate {
+  const bin = path.join(dir, "gated-superloop.sh");
+  const started = path.join(dir, "runtime-started");
+  const open = path.join(dir, "runtime-gate-open");
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  fs.writeFileSync(
+    bin,
+    [
+      "#!/bin/sh",
+      `echo $$ > ${quote(started)}`,
+      `while [ ! -e ${quote(open)} ]; do sleep 0.02; done`,
+      `exec ${quote(process.execPath)} ${quote(superloopBinPath())} "$@"`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return { bin, started, open };
+}
+
+function gatedRuntimePid(): number {
+  return fs.existsSync(gate.started) ? Number(fs.readFileSync(gate.started, "utf8").trim()) : 0;
+}
 
 beforeEach(() => {
   repo = createSimulatedRepo();
   repo.scenario("awaitingApproval", LOOP);
   manager = makeTempDir("ops-fault-manager-");
   invocationLog = path.join(manager.path, "runtime-invocations.jsonl");
+  gate = gatedRuntime(manager.path);
   serviceEnv = {
     ...process.env,
     SUPERLOOP_BIN: superloopBinPath(),
@@ -93,9 +124,9 @@ afterEach(async () => {
     if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill("SIGKILL");
     await service.exited;
   }
-  // A runtime command that outlived its service must not outlive the test.
-  for (const { pid } of readInvocationLog(invocationLog)) {
-    if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+  // A runtime command that outlived its service must not outlive the test (gated or not).
+  for (const pid of [gatedRuntimePid(), ...readInvocationLog(invocationLog).map((run) => run.pid)]) {
+    if (pid > 1 && isProcessAlive(pid)) process.kill(pid, "SIGKILL");
   }
   await repo.cleanup();
   manager.cleanup();
@@ -127,27 +158,25 @@ function managerControl(url: string, traceId: string): Promise<ControlIntentResu
 }
 
 describe("control through the sprite service, service killed mid-flight", () => {
-  // It kills a real process at a chosen moment on a shared 2-core machine: a run that loses that race
-  // to the scheduler is retried (each attempt gets fresh repos from beforeEach); a real regression
-  // still fails every attempt.
+  // Deterministic: the runtime command is held at a gate until the service is dead, so the kill
+  // always lands while control is running and before the runtime acts.
   it("records ambiguous; the runtime command still takes effect; a same-key retry after restart answers ambiguous from the pending entry and runs nothing", {
-    retry: 2,
     timeout: 60_000,
   }, async () => {
     const ops = opsPaths(repo.root, LOOP);
     const managerOps = opsPaths(manager.path, LOOP);
 
-    // 1. The first attempt: the service is killed while the runtime command sleeps.
-    const first = spawnService(repo.root, {
-      ...serviceEnv,
-      SUPERLOOP_SIM_SLEEP_MS: String(RUNTIME_SLEEP_MS),
-    });
+    // 1. The first attempt: the service is killed while the runtime command waits at its gate.
+    const first = spawnService(repo.root, { ...serviceEnv, SUPERLOOP_BIN: gate.bin });
     const firstUrl = await first.url;
     const pending = managerControl(firstUrl, "trace-fault-1");
-    await waitFor("the runtime command to start", () => readInvocationLog(invocationLog).length === 1);
+    await waitFor("the runtime command to start", () => gatedRuntimePid() > 1);
     first.child.kill("SIGKILL");
     expect(await first.exited).toEqual({ code: null, signal: "SIGKILL" });
     const interrupted = await pending;
+    // The kill landed before the runtime command acted.
+    expect(readInvocationLog(invocationLog)).toEqual([]);
+    expect(repo.loop(LOOP).readApproval()).toMatchObject({ status: "pending" });
 
     // What the manager records: the request may have reached the service, so the outcome is unknown.
     expect(interrupted.exitCode).toBe(2);
@@ -225,7 +254,11 @@ describe("control through the sprite service, service killed mid-flight", () => 
     expect(fs.existsSync(controlLock)).toBe(true);
 
     // …and the runtime command was a detached process group: it outlives the service and acts.
+    expect(isProcessAlive(gatedRuntimePid())).toBe(true);
+    fs.writeFileSync(gate.open, "");
+    await waitFor("the orphaned runtime command to run", () => readInvocationLog(invocationLog).length === 1);
     const [run] = readInvocationLog(invocationLog);
+    expect(run?.pid).toBe(gatedRuntimePid());
     expect(run?.argv).toEqual(
       expect.arrayContaining(["approve", "--loop", LOOP, "--reject", "--by", "ops-user"]),
     );

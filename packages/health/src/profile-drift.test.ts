@@ -392,6 +392,44 @@ describe("profile-drift command", () => {
     });
   });
 
+  it("the history file may not be the state file (the state would be corrupted)", async () => {
+    const input = { repo, loop: LOOP, appliedProfile: "balanced", recommendedProfile: "strict" };
+    await expect(
+      profileDrift(
+        { ...input, driftStateFile: "same.json", driftHistoryFile: path.join(repo, "same.json") },
+        ctx(),
+      ),
+    ).rejects.toThrow(
+      new ValidationError(
+        `--drift-history-file must not be --drift-state-file: ${path.join(repo, "same.json")}`,
+      ),
+    );
+    expect(existsSync(path.join(repo, "same.json"))).toBe(false);
+  });
+
+  it("an unwritable history file fails the call without advancing the streak", async () => {
+    const input = {
+      repo,
+      loop: LOOP,
+      appliedProfile: "balanced",
+      recommendedProfile: "strict",
+      recommendationConfidence: "high",
+      requiredStreak: "2",
+    };
+    expect((await profileDrift(input, ctx())).mismatchStreak).toBe(1);
+    const before = readFileSync(ops().profileDrift, "utf8");
+    const historyDir = path.join(repo, "history-dir");
+    mkdirSync(historyDir);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await expect(profileDrift({ ...input, driftHistoryFile: historyDir }, ctx())).rejects.toThrow(
+        `cannot write ${historyDir} (EISDIR)`,
+      );
+    }
+    expect(readFileSync(ops().profileDrift, "utf8")).toBe(before);
+    const next = await profileDrift(input, ctx());
+    expect([next.mismatchStreak, next.transitioned.toActive]).toEqual([2, true]);
+  });
+
   it("concurrent invocations serialise on the state file (streak counts every call)", async () => {
     const input = {
       repo,

@@ -3,12 +3,16 @@
  * enough confidence". `evaluateProfileDrift` is the pure state machine; `profileDrift` validates
  * flags, reads the previous state, writes the new state atomically and appends a history row.
  */
+import { open } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   assertValidLoopId,
+  ensureDirectory,
+  errnoCode,
   formatTimestamp,
   LoopTelemetryCategory,
+  OpsError,
   opsPaths,
   ProfileDriftAction,
   ProfileDriftReasonCode,
@@ -234,6 +238,10 @@ export async function profileDrift(
   const stateFile = path.resolve(cwd, stateFileGiven ?? ops.profileDrift);
   const historyFile = path.resolve(cwd, historyFileGiven ?? ops.telemetry.profileDrift);
   const stateLabel = stateFileGiven ?? stateFile;
+  // Appending history rows to the state file would corrupt the state.
+  if (historyFile === stateFile) {
+    throw new ValidationError(`--drift-history-file must not be --drift-state-file: ${historyFile}`);
+  }
 
   const readPrevious = async (): Promise<JsonObject> => {
     const previous = await readJsonObjectFile(stateFile);
@@ -257,6 +265,8 @@ export async function profileDrift(
       rationale: input.rationale ?? "",
       now,
     });
+    // The streak must not advance when the history row cannot be recorded.
+    await assertAppendable(historyFile);
     await writeJsonAtomic(stateFile, drift);
     await appendJsonl(historyFile, profileDriftHistoryRow(drift, now));
     return drift;
@@ -267,4 +277,17 @@ export async function profileDrift(
     evaluate,
     ctx.lockTimeoutMs === undefined ? {} : { timeoutMs: ctx.lockTimeoutMs },
   );
+}
+
+/** Open `file` for append (creating it and its directory) and close it; `cannot write <file> (<CODE>)`. */
+async function assertAppendable(file: string): Promise<void> {
+  await ensureDirectory(path.dirname(file));
+  try {
+    await (await open(file, "a", 0o644)).close();
+  } catch (error) {
+    throw new OpsError(`cannot write ${file} (${errnoCode(error) ?? String(error)})`, {
+      kind: "io",
+      cause: error,
+    });
+  }
 }

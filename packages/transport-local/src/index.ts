@@ -18,6 +18,7 @@ export {
   type ResumableDigest,
   type StreamedDigest,
 } from "./file-digest.js";
+export { isRuntimeArtifact } from "./inputs.js";
 export {
   type BatchResume,
   type EventBatchResult,

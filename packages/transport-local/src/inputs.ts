@@ -4,6 +4,7 @@
  * loop artifact root → events file.
  */
 import { stat } from "node:fs/promises";
+import path from "node:path";
 import {
   assertValidLoopId,
   ContractError,
@@ -71,5 +72,44 @@ async function isKind(target: string, kind: "directory" | "file"): Promise<boole
     throw new ContractError(`cannot access ${target} (${errnoCode(error) ?? String(error)})`, {
       cause: error,
     });
+  }
+}
+
+/** The runtime files of a loop (spec 10 §2, plus decisions.jsonl): the manager never writes them. */
+const RUNTIME_FILES = [
+  "events",
+  "runSummary",
+  "state",
+  "activeRun",
+  "approval",
+  "heartbeat",
+  "decisions",
+] as const;
+
+/**
+ * True when `file` is one of the loop's runtime files (`runtimePaths(repo, loop)`): the same path,
+ * or the same file under another name (symlink, hard link). Writers of manager artifacts whose path
+ * comes from a flag check this first, so a mistyped flag cannot replace the runtime's own files.
+ */
+export async function isRuntimeArtifact(
+  file: string,
+  paths: Readonly<Record<(typeof RUNTIME_FILES)[number], string>>,
+): Promise<boolean> {
+  const target = await identityOrNull(file);
+  for (const key of RUNTIME_FILES) {
+    const runtimeFile = paths[key];
+    if (path.resolve(runtimeFile) === path.resolve(file)) return true;
+    if (target === null) continue;
+    const other = await identityOrNull(runtimeFile);
+    if (other !== null && other.dev === target.dev && other.ino === target.ino) return true;
+  }
+  return false;
+}
+
+async function identityOrNull(file: string): Promise<{ readonly dev: number; readonly ino: number } | null> {
+  try {
+    return await stat(file);
+  } catch {
+    return null;
   }
 }

@@ -144,6 +144,14 @@ describe("pollEvents: validation errors in the spec's order (11 §5 step 1, 3)",
         ContractError,
         `invalid JSON in cursor file: ${cursorFile}`,
       );
+      // A cursor path that is a directory is not a valid JSON cursor either (same message).
+      const cursorDir = path.join(root, "cursor-dir");
+      fs.mkdirSync(cursorDir);
+      await pollFailing(
+        { repo: root, loop: "demo-loop", cursorFile: cursorDir },
+        ContractError,
+        `invalid JSON in cursor file: ${cursorDir}`,
+      );
       for (const offset of ["-1", "1.5", '"abc"', '"-2"', "true", "[1]", '{"n":1}']) {
         fs.writeFileSync(cursorFile, `{"eventLineOffset":${offset}}`);
         await pollFailing(
@@ -402,6 +410,61 @@ describe("pollEvents: replay and idempotency (11 §5)", () => {
         ContractError,
         "cursor offset (3) exceeds available events (2); reset cursor or use --from-start",
       );
+    });
+  });
+});
+
+describe("pollEvents: a cursor edited by hand", () => {
+  it.each([
+    ["after a full poll", 0],
+    ["after a --max-events poll", 2],
+  ])("a lowered eventLineOffset with the old byte fields replays from that line (%s)", async (_when, max) => {
+    await withTempDir(async (root) => {
+      const paths = setup(root, `${L1}\n${L2}\n${L3}\n${ev("d")}\n`);
+      await poll({ repo: root, loop: "demo-loop", maxEvents: max });
+      const cursor = readCursor(paths.standaloneCursor);
+      expect(cursor.eventByteOffset).toBeGreaterThan(0);
+      // The operator rewinds the line offset only (spec 11 §5: start = eventLineOffset).
+      fs.writeFileSync(paths.standaloneCursor, JSON.stringify({ ...cursor, eventLineOffset: 1 }));
+      fs.appendFileSync(paths.events, `${ev("e")}\n`);
+      const { envelopes, result } = await poll({ repo: root, loop: "demo-loop" });
+      expect(result.resume).toBe("line_offset");
+      expect(lineNumbers(envelopes)).toEqual([2, 3, 4, 5]);
+      expect(envelopes.map((envelope) => envelope.event.name)).toEqual([
+        "iteration_start",
+        "role_end",
+        "d",
+        "e",
+      ]);
+      // The rewritten cursor is consistent again: the next poll resumes at the byte offset.
+      fs.appendFileSync(paths.events, `${ev("f")}\n`);
+      const next = await poll({ repo: root, loop: "demo-loop" });
+      expect(next.result.resume).toBe("byte_offset");
+      expect(lineNumbers(next.envelopes)).toEqual([6]);
+    });
+  });
+});
+
+describe("pollEvents: the cursor file is never a runtime file", () => {
+  it("a --cursor-file naming events.jsonl (or another runtime file, or a link to one) fails before anything is written", async () => {
+    await withTempDir(async (root) => {
+      const paths = setup(root, `${L1}\n${L2}\n`);
+      fs.writeFileSync(paths.runSummary, '{"entries":[]}');
+      fs.symlinkSync(paths.events, path.join(root, "events-link.json"));
+      const cases = [paths.events, paths.runSummary, paths.state, path.join(root, "events-link.json")];
+      for (const cursorFile of cases) {
+        for (const fromStart of [true, false]) {
+          const envelopes = await pollFailing(
+            { repo: root, loop: "demo-loop", cursorFile, fromStart },
+            ValidationError,
+            `--cursor-file must not be a runtime artifact: ${cursorFile}`,
+          );
+          expect(envelopes).toEqual([]);
+        }
+      }
+      expect(fs.readFileSync(paths.events, "utf8")).toBe(`${L1}\n${L2}\n`);
+      expect(fs.readFileSync(paths.runSummary, "utf8")).toBe('{"entries":[]}');
+      expect(fs.existsSync(paths.state)).toBe(false);
     });
   });
 });

@@ -29,7 +29,14 @@ import {
 } from "@ops/contract";
 import type { CommandContext } from "./context.js";
 import { buildEventEnvelope, type EventEnvelopeFrame, parseEventLine } from "./event-envelope.js";
-import { optionalFlag, requireFlag, requireLoopArtifacts, resolveRepoDir, validateLoopId } from "./inputs.js";
+import {
+  isRuntimeArtifact,
+  optionalFlag,
+  requireFlag,
+  requireLoopArtifacts,
+  resolveRepoDir,
+  validateLoopId,
+} from "./inputs.js";
 import { isJsonObject } from "./values.js";
 
 /** Flag values as the CLI received them. */
@@ -92,6 +99,11 @@ export async function* eventBatch(
 
   const identity = await fileIdentity(eventsFile);
   if (identity === null) throw new ContractError(`required artifact missing: ${eventsFile}`);
+  // The cursor is rewritten whole at the end of the poll: it must never be one of the runtime's own
+  // files (a --cursor-file naming events.jsonl would replace the event log with a cursor document).
+  if (await isRuntimeArtifact(cursorFile, paths)) {
+    throw new ValidationError(`--cursor-file must not be a runtime artifact: ${cursorFile}`);
+  }
 
   // Step 3 (cursor parse) before step 2 (count): the count can start from the cursor's position.
   const stored = input.fromStart === true ? null : await readCursorFile(cursorFile);
@@ -239,7 +251,14 @@ function resolveCursorFile(flag: string | undefined, standalone: string, ctx: Co
  * bad content is not a torn read: no retry, `invalid JSON in cursor file: <path>`.
  */
 async function readCursorFile(cursorFile: string): Promise<unknown> {
-  const result = await readJsonFile(cursorFile, { retries: 0 });
+  let result: Awaited<ReturnType<typeof readJsonFile>>;
+  try {
+    result = await readJsonFile(cursorFile, { retries: 0 });
+  } catch (error) {
+    // Exists but cannot be read as a file (a directory, no permission): not a valid JSON cursor
+    // either (spec 11 §5 step 3; the jq original reported it the same way).
+    throw new ContractError(`invalid JSON in cursor file: ${cursorFile}`, { cause: error });
+  }
   if (result.kind === "missing") return null;
   if (result.kind === "invalid") throw new ContractError(`invalid JSON in cursor file: ${cursorFile}`);
   return result.value;
@@ -293,7 +312,35 @@ async function findResumePoint(
   if (start > countedLines || byteOffset > countedBytes) return null; // inconsistent cursor
   if ((start === 0) !== (byteOffset === 0)) return null; // offsets edited by hand
   if (!(await newlinesBefore(eventsFile, [byteOffset, countedBytes]))) return null;
+  // The line offset must belong to the byte offset: exactly `countedLines - start` newlines lie
+  // between the two. An `eventLineOffset` edited by hand (e.g. lowered to replay a few lines) while
+  // the byte fields were left alone would otherwise resume at the old byte and misnumber every line.
+  // Costs only the counted-but-unconsumed bytes (none unless the last poll stopped at --max-events).
+  if (!(await lineOffsetMatchesByteOffset(eventsFile, start, byteOffset, countedLines, countedBytes))) {
+    return null;
+  }
   return { byteOffset, countedBytes, countedLines };
+}
+
+async function lineOffsetMatchesByteOffset(
+  eventsFile: string,
+  start: number,
+  byteOffset: number,
+  countedLines: number,
+  countedBytes: number,
+): Promise<boolean> {
+  if (byteOffset === countedBytes) return start === countedLines;
+  try {
+    const counted = await countNewlines(eventsFile, {
+      startByte: byteOffset,
+      startLine: start,
+      endByte: countedBytes,
+    });
+    return counted.line === countedLines && counted.byte === countedBytes;
+  } catch (error) {
+    if (isNotFoundError(error)) return false; // vanished: the line walk reports it
+    throw error;
+  }
 }
 
 function isCount(value: unknown): value is number {

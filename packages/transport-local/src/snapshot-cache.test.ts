@@ -172,8 +172,13 @@ describe("snapshot digest cache: same envelope as without it", () => {
     const repo = simRepo();
     repo.scenario("awaitingApproval", LOOP);
     const paths = runtimePaths(repo.root, LOOP);
-    // Just written by the scenario: too recent to trust the mtime.
-    expect(Date.now() - fs.statSync(paths.approval).mtimeMs).toBeLessThan(RACY_MTIME_WINDOW_MS);
+    // Just written: too recent to trust the mtime. Pinned a minute ahead rather than relying on
+    // the scenario having run less than RACY_MTIME_WINDOW_MS ago (a loaded CI machine can be slower).
+    const recentS = Math.floor(Date.now() / 1000) + 60;
+    for (const key of JSON_FILES) {
+      if (fs.existsSync(paths[key])) fs.utimesSync(paths[key], recentS, recentS);
+    }
+    expect(fs.statSync(paths.approval).mtimeMs).toBeGreaterThan(Date.now() - RACY_MTIME_WINDOW_MS);
     let { cache } = await compare(repo.root, emptySnapshotDigestCache());
     expect(cache.files.approval).toBeNull();
     expect(cache.files.state).toBeNull();

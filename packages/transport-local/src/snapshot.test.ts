@@ -129,6 +129,25 @@ describe("loopRunSnapshot: errors in the spec's order (11 §4)", () => {
     });
   });
 
+  it("6. an optional file path that is a directory is invalid JSON, reported in the spec's order", async () => {
+    await withTempDir(async (root) => {
+      const paths = bareLoop(root, "demo-loop", "");
+      fs.mkdirSync(paths.heartbeat);
+      write(paths.state, '{"half":');
+      await expectRejection(
+        loopRunSnapshot({ repo: root, loop: "demo-loop" }, { tornReadRetries: 0 }),
+        ContractError,
+        `invalid JSON in ${paths.state}`,
+      );
+      write(paths.state, "{}");
+      await expectRejection(
+        loopRunSnapshot({ repo: root, loop: "demo-loop" }, { tornReadRetries: 0 }),
+        ContractError,
+        `invalid JSON in ${paths.heartbeat}`,
+      );
+    });
+  });
+
   it("6. valid JSON that is not an object is rejected the same way; JSON null counts as absent", async () => {
     await withTempDir(async (root) => {
       const paths = bareLoop(root, "demo-loop", "");

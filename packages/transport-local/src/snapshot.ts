@@ -303,7 +303,23 @@ async function readOptionalFile<E extends CachedFileRef>(
   const before = cached === undefined ? null : await statIdentity(file);
   if (cached != null && before !== null && sameIdentity(cached, before))
     return { kind: "cached", entry: cached };
-  return { kind: "read", result: await readJsonFile(file, readOptions), before, startedAtMs };
+  return { kind: "read", result: await readJsonFileOrInvalid(file, readOptions), before, startedAtMs };
+}
+
+/**
+ * `readJsonFile`, except that a path which exists but cannot be read as a file (a directory, no
+ * permission) is an invalid read, reported as `invalid JSON in <path>` in the spec's file order
+ * (spec 10 §2: an optional file that exists but is not valid JSON fails the snapshot).
+ */
+async function readJsonFileOrInvalid(
+  file: string,
+  readOptions: ReadJsonFileOptions,
+): Promise<JsonReadResult> {
+  try {
+    return await readJsonFile(file, readOptions);
+  } catch (error) {
+    return { kind: "invalid", error: error instanceof Error ? error : new Error(String(error)) };
+  }
 }
 
 /**

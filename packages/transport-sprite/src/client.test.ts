@@ -4,9 +4,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   buildServicePath,
   isIdempotentRequest,
+  MAX_TIMER_MS,
   serviceFailureMessage,
   serviceRequest,
   serviceUrl,
+  sleepLong,
 } from "./client.js";
 import { listenOn, type Running } from "./test-helpers.js";
 
@@ -404,5 +406,95 @@ describe("serviceRequest: transport errors (code 000)", () => {
     await expect(
       serviceRequest({ baseUrl: "http://user:pw@127.0.0.1:1", path: "/healthz", method: "GET" }),
     ).rejects.toThrow("--base-url must not contain credentials (use --token)");
+  });
+});
+
+describe("serviceRequest: header values that cannot be sent", () => {
+  it("a token or trace id with control characters is refused up front, never echoed, nothing sent", async () => {
+    const server = await scripted([{ status: 200 }]);
+    for (const [token, traceId, what] of [
+      ["top\rsecret", "t-1", "the service token"],
+      ["top\u0001secret", "t-1", "the service token"],
+      ["top€secret", "t-1", "the service token"],
+      ["s3cret", "t-1\r\nX-Evil: 1", "the trace id"],
+    ] as const) {
+      const attempt = serviceRequest({
+        baseUrl: server.url,
+        path: "/ops/control",
+        method: "POST",
+        body: '{"idempotencyKey":"k"}',
+        token,
+        traceId,
+        retryBackoffSeconds: 0,
+      });
+      await expect(attempt).rejects.toThrow(
+        `${what} contains characters that cannot be sent in an HTTP header (control characters or characters above U+00FF)`,
+      );
+      await attempt.catch((error: unknown) => {
+        expect(String(error)).not.toContain("secret");
+      });
+    }
+    expect(server.requests).toEqual([]);
+    // Surrounding whitespace (a token read with its newline) is stripped by fetch, as before.
+    const response = await serviceRequest({
+      baseUrl: server.url,
+      path: "/healthz",
+      method: "GET",
+      token: "s3cret\n",
+      traceId: " t-2 ",
+    });
+    expect(response.ok).toBe(true);
+    expect(server.requests[0]?.headers).toMatchObject({ "x-ops-token": "s3cret", "x-trace-id": "t-2" });
+  });
+});
+
+describe("timers beyond Node's 24.8-day limit (2^31 − 1 ms)", () => {
+  function overflowWarnings(): { warnings: string[]; stop: () => void } {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning.name);
+    process.on("warning", onWarning);
+    return { warnings, stop: () => process.off("warning", onWarning) };
+  }
+
+  it("a huge per-attempt limit does not time the request out at once (nor warn)", async () => {
+    const watch = overflowWarnings();
+    try {
+      const server = await listenOn((_req, res) => {
+        setTimeout(() => res.end('{"ok":true}'), 100);
+      });
+      servers.push(server);
+      const response = await serviceRequest({
+        baseUrl: server.url,
+        path: "/healthz",
+        method: "GET",
+        timeoutSeconds: 3_000_000,
+        retryAttempts: 1,
+      });
+      expect(response).toMatchObject({ ok: true, body: '{"ok":true}', attempts: 1 });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(watch.warnings).toEqual([]);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it("sleepLong waits (no 1 ms overflow, no warning) for a delay beyond the limit", async () => {
+    const watch = overflowWarnings();
+    try {
+      const abort = new AbortController();
+      let settled = false;
+      const sleeping = sleepLong(MAX_TIMER_MS + 1_000, abort.signal).then(
+        () => (settled = true),
+        (error: unknown) => error,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(settled).toBe(false);
+      expect(watch.warnings).toEqual([]);
+      abort.abort();
+      expect(await sleeping).toMatchObject({ name: "AbortError" });
+      await sleepLong(0);
+    } finally {
+      watch.stop();
+    }
   });
 });

@@ -29,6 +29,20 @@ export const DEFAULT_RETRY_BACKOFF_SECONDS = 1;
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
 export const DEFAULT_MAX_TIME_SECONDS = 30;
 
+/**
+ * The longest delay a Node timer takes (2^31 − 1 ms, about 24.8 days): a larger one fires after 1 ms
+ * with a `TimeoutOverflowWarning` on stderr. Longer backoffs are slept in pieces; longer per-attempt
+ * limits are capped to it (no request waits that long).
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** Sleep `ms` milliseconds, also beyond `MAX_TIMER_MS` (rejects with an AbortError on `signal`). */
+export async function sleepLong(ms: number, signal?: AbortSignal): Promise<void> {
+  for (let left = ms; left > 0; left -= MAX_TIMER_MS) {
+    await sleepMs(Math.min(left, MAX_TIMER_MS), undefined, signal === undefined ? {} : { signal });
+  }
+}
+
 export type ServiceMethod = "GET" | "POST";
 
 export interface ServiceRequestInput {
@@ -153,6 +167,23 @@ export function serviceFailureMessage(response: ServiceResponse): string {
   return `service request failed (method=${response.method} url=${redactUrl(response.url)} code=${response.code}): ${excerpt}`;
 }
 
+/** What an HTTP header value may hold (fetch refuses anything else before sending). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * A token / trace id that cannot be sent as a header: refused up front, without echoing the value
+ * (fetch's own error quotes the whole header, token included, and undici's is not recognisably
+ * "not sent").
+ */
+function assertHeaderValue(value: string, what: string): void {
+  // fetch strips leading/trailing HTTP whitespace (a token read with its final newline still works).
+  if (!HEADER_VALUE.test(value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, ""))) {
+    throw new ValidationError(
+      `${what} contains characters that cannot be sent in an HTTP header (control characters or characters above U+00FF)`,
+    );
+  }
+}
+
 /** Default idempotency of a request (see `ServiceRequestInput.idempotent`). */
 export function isIdempotentRequest(method: ServiceMethod, body: string | Uint8Array | undefined): boolean {
   if (method === "GET") return true;
@@ -252,10 +283,12 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
     throw new ValidationError("timeout/backoff values must be non-negative integers");
   }
   const idempotent = input.idempotent ?? isIdempotentRequest(input.method, input.body);
-  const sleep = input.sleep ?? ((ms: number) => sleepMs(ms));
+  const sleep = input.sleep ?? ((ms: number) => sleepLong(ms));
 
   const headers: Record<string, string> = { Accept: "application/json" };
   const token = input.token ?? "";
+  assertHeaderValue(token, "the service token");
+  assertHeaderValue(input.traceId ?? "", "the trace id");
   if (token !== "") {
     headers["Authorization"] = `Bearer ${token}`;
     headers["X-Ops-Token"] = token;
@@ -325,7 +358,9 @@ async function attemptOnce(
   timeoutSeconds: number,
 ): Promise<AttemptOutcome> {
   const signals: AbortSignal[] = [];
-  if (timeoutSeconds > 0) signals.push(AbortSignal.timeout(Math.max(1, Math.round(timeoutSeconds * 1000))));
+  if (timeoutSeconds > 0) {
+    signals.push(AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(1, Math.round(timeoutSeconds * 1000)))));
+  }
   if (input.signal !== undefined) signals.push(input.signal);
   const signal =
     signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);

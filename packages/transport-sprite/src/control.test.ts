@@ -438,14 +438,16 @@ describe("POST /ops/control: idempotency (spec 16 §3.4 steps 1 and 4, Q16-3, Q1
 
   it("a concurrent request with the same key but another intent gets the conflict", async () => {
     const gate = deferred();
+    const started = deferred();
     const calls: ControlRunArgs[] = [];
     await start(async (args) => {
       calls.push(args);
+      started.resolve();
       await gate.promise;
       return { exitCode: 0, stdout: "{}\n", stderr: "" };
     });
     const cancel = post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-race" });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await started.promise;
     const approve = post({ loopId: "demo-loop", intent: "approve", idempotencyKey: "idem-race" });
     await new Promise((resolve) => setTimeout(resolve, 50));
     gate.resolve();
@@ -500,17 +502,19 @@ describe("POST /ops/control: idempotency (spec 16 §3.4 steps 1 and 4, Q16-3, Q1
 
   it("drain() waits for an in-flight control run and its store write", async () => {
     const gate = deferred();
+    const started = deferred();
     const running = await serveHandler({
       repo: repo.root,
       clock,
       runControl: async () => {
+        started.resolve();
         await gate.promise;
         return { exitCode: 0, stdout: '{"status":"confirmed"}\n', stderr: "" };
       },
     });
     service = running;
     const pending = post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-drain" });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await started.promise;
     expect(running.handler.inFlight).toBe(1);
     let drained = false;
     const drain = running.handler.drain().then(() => (drained = true));
@@ -521,6 +525,53 @@ describe("POST /ops/control: idempotency (spec 16 §3.4 steps 1 and 4, Q16-3, Q1
     expect(running.handler.inFlight).toBe(0);
     expect(Object.keys(JSON.parse(fs.readFileSync(storeFile(), "utf8")) as object)).toEqual(["idem-drain"]);
     expect((await pending).status).toBe(200);
+  });
+});
+
+describe("POST /ops/control: access log", () => {
+  it("a client that gives up while control runs still gets its access-log line (clientClosed)", async () => {
+    const gate = deferred();
+    const started = deferred();
+    const log: AccessLogEntry[] = [];
+    const running = await serveHandler({
+      repo: repo.root,
+      clock,
+      env: {},
+      log: (entry) => log.push(entry),
+      runControl: async () => {
+        started.resolve();
+        await gate.promise;
+        return { exitCode: 0, stdout: '{"status":"confirmed"}\n', stderr: "" };
+      },
+    });
+    service = running;
+    const abort = new AbortController();
+    const abandoned = fetch(`${running.url}/ops/control`, {
+      method: "POST",
+      body: JSON.stringify({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-gone" }),
+      signal: abort.signal,
+    }).catch((error: unknown) => error);
+    await started.promise;
+    abort.abort();
+    await abandoned;
+    gate.resolve();
+    await running.handler.drain();
+    expect(log).toEqual([
+      expect.objectContaining({
+        method: "POST",
+        path: "/ops/control",
+        status: 200,
+        loopId: "demo-loop",
+        clientClosed: true,
+      }),
+    ]);
+    // The run finished and its answer was stored: a retry replays it.
+    const replay = await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-gone" });
+    expect(replay.json).toMatchObject({ ok: true, replayed: true });
+    await running.handler.drain();
+    expect(log).toHaveLength(2);
+    expect(log[1]).toMatchObject({ status: 200, replayed: true });
+    expect(log[1]).not.toHaveProperty("clientClosed");
   });
 });
 
@@ -651,17 +702,25 @@ describe("POST /ops/control: pending entries (crash safety)", () => {
 
   it("concurrent requests with one key in one process: one execution, the same answer — never the pending one", async () => {
     const gate = deferred();
+    const started = deferred();
     const control = countingControl();
-    await start(async (args) => {
-      await gate.promise;
-      return control.run(args);
+    const first = await serveHandler({
+      repo: repo.root,
+      clock,
+      env: { USER: "svc-user" },
+      runControl: async (args) => {
+        started.resolve();
+        await gate.promise;
+        return control.run(args);
+      },
     });
+    service = first;
     // A second handler in the same process (another server on the same repo) shares the run too.
     const second = await serveHandler({ repo: repo.root, runControl: control.run, clock, env: {} });
     try {
       const body = { loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-c1", traceId: "c1" };
       const early = Array.from({ length: 5 }, () => post(body));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await started.promise;
       // The pending entry is on disk while control runs…
       expect(readStoreJson()["idem-c1"]).toMatchObject({ status: "pending" });
       // …and requests arriving now (on either handler) join the run instead of answering ambiguous.
@@ -671,6 +730,12 @@ describe("POST /ops/control: pending entries (crash safety)", () => {
           async (response) => ({ status: response.status, text: await response.text() }),
         ),
       ];
+      // Every request is being handled before the run is released (then a moment to read the
+      // small bodies and join the run).
+      for (let i = 0; first.handler.inFlight < 10 || second.handler.inFlight < 1; i += 1) {
+        if (i > 2_000) throw new Error("the late requests never arrived");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
       gate.resolve();
       const responses = await Promise.all([...early, ...late]);
@@ -688,15 +753,17 @@ describe("POST /ops/control: pending entries (crash safety)", () => {
 
   it("a key claimed by another process while the request queued is not run (claim re-checks under the lock)", async () => {
     const gate = deferred();
+    const started = deferred();
     const calls: string[] = [];
     await start(async (args) => {
       calls.push(args.intent);
+      started.resolve();
       if (calls.length === 1) await gate.promise;
       return { exitCode: 0, stdout: "{}\n", stderr: "" };
     });
     // Request A (key a) runs; request B (key b) waits behind it (one control per loop).
     const a = post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "a" });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await started.promise;
     const b = post({ loopId: "demo-loop", intent: "approve", idempotencyKey: "b" });
     await new Promise((resolve) => setTimeout(resolve, 50));
     // Meanwhile another service process claims b (and dies).
@@ -724,8 +791,12 @@ describe("POST /ops/control: pending entries (crash safety)", () => {
       log: (entry) => log.push(entry),
     });
     const held = deferred();
-    const holding = withLock(opsPaths(repo.root, "demo-loop").lock, () => held.promise);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const locked = deferred();
+    const holding = withLock(opsPaths(repo.root, "demo-loop").lock, () => {
+      locked.resolve();
+      return held.promise;
+    });
+    await locked.promise;
     const response = await post({ loopId: "demo-loop", intent: "cancel", idempotencyKey: "idem-locked" });
     held.resolve();
     await holding;

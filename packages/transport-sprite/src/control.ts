@@ -4,7 +4,9 @@
  *
  * Careful behaviour beyond the spec (§6):
  * - Q16-3: a stored response records the request it answered; reusing its key for another
- *   loop/intent answers `409 idempotency_conflict` instead of replaying the old result.
+ *   intent answers `409 idempotency_conflict` instead of replaying the old result. (Stores are per
+ *   loop, so the same key on another loop is another loop's key: the loopId check only catches a
+ *   hand-edited store.)
  * - Q16-4: the store is rewritten under the loop lock, and control runs one at a time per loop in
  *   this process; concurrent requests with one key share a single execution (every caller gets the
  *   same answer).

@@ -65,6 +65,11 @@ export interface AccessLogEntry {
   readonly storeError?: string;
   /** Events: how the poll found the cursor (`byte_offset` = resumed from a remembered cursor). */
   readonly eventsResume?: BatchResume;
+  /**
+   * The connection closed before the whole response was sent (the client gave up or timed out);
+   * `status` is the answer it did not get. A control run it started still ran to the end.
+   */
+  readonly clientClosed?: boolean;
 }
 
 export interface SpriteServiceHandlerOptions {
@@ -74,7 +79,10 @@ export interface SpriteServiceHandlerOptions {
   readonly token?: string;
   /** Runs control for `POST /ops/control`. */
   readonly runControl: RunControl;
-  /** Called once per finished request; absent = no access log. */
+  /**
+   * Called once per request when its response is done — sent, or abandoned because the connection
+   * closed first (`clientClosed`); absent = no access log.
+   */
   readonly log?: (entry: AccessLogEntry) => void;
   /** Request body limit in bytes (default 64 KiB); larger bodies get 413. */
   readonly maxBodyBytes?: number;
@@ -367,24 +375,60 @@ export function createSpriteServiceHandler(given: SpriteServiceHandlerOptions): 
     const { pathname, query } = splitTarget(req.url ?? "/");
     const facts: RequestFacts = {};
     const log = options.log;
+    // One log line per request: when its response was sent ("finish"; routes record their facts
+    // before sending) — or, when the connection closed first (a client that gave up, e.g. during a
+    // control run that still executed: no "finish"), once the request has been handled, with
+    // `clientClosed` and the status it did not get.
+    let finished = false;
+    let clientClosed = false;
+    let handled = false;
+    let logged = false;
+    // Read now: a closed socket no longer knows its peer.
+    const remoteAddress = req.socket.remoteAddress;
+    const writeLog = () => {
+      if (log === undefined || logged || !(finished || (clientClosed && handled))) return;
+      logged = true;
+      try {
+        log({
+          timestamp: nowTimestamp(clock),
+          method,
+          path: pathname.slice(0, MAX_LOGGED_PATH),
+          status: res.statusCode,
+          durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
+          ...(remoteAddress === undefined ? {} : { remoteAddress }),
+          ...facts,
+          ...(clientClosed ? { clientClosed: true } : {}),
+        });
+      } catch {
+        // A failing log sink must not take the service down.
+      }
+    };
     if (log !== undefined) {
       res.once("finish", () => {
-        const remoteAddress = req.socket.remoteAddress;
-        try {
-          log({
-            timestamp: nowTimestamp(clock),
-            method,
-            path: pathname.slice(0, MAX_LOGGED_PATH),
-            status: res.statusCode,
-            durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
-            ...(remoteAddress === undefined ? {} : { remoteAddress }),
-            ...facts,
-          });
-        } catch {
-          // A failing log sink must not take the service down.
-        }
+        finished = true;
+        writeLog();
+      });
+      res.once("close", () => {
+        if (!res.writableFinished) clientClosed = true;
+        writeLog();
       });
     }
+    try {
+      await respond(req, res, pathname, query, method, facts);
+    } finally {
+      handled = true;
+      writeLog();
+    }
+  }
+
+  async function respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    query: URLSearchParams,
+    method: string,
+    facts: RequestFacts,
+  ): Promise<void> {
     const byMethod = routes.get(pathname);
     const route = byMethod?.get(method);
     try {

@@ -4,19 +4,27 @@
  * prints the §3.1 block (`error: invalid fleet registry: <path>` + one ` - <message>` line per
  * problem) on stderr and exits 1; every other failure is one `error:` line.
  */
-import { fleetRegistry, formatFleetRegistryInvalid, isFleetRegistryInvalidError } from "@ops/fleet";
+import {
+  fleetRegistry,
+  formatFleetRegistryInvalid,
+  isFleetRegistryHookFailedError,
+  isFleetRegistryInvalidError,
+} from "@ops/fleet";
 import { defineCommand } from "../command.js";
 import { prettyFlag, repoFlag, valueFlag } from "../flags.js";
 import type { TextSink } from "../io.js";
 
 /**
  * Runs a fleet command body; an invalid registry (spec 20 §3.1) prints its block on `stderr` and
- * exits 1 — the same for every fleet command. Other errors propagate to the one-line `error:` path.
+ * exits 1 — the same for every fleet command. A failed `OPS_MANAGER_FLEET_REGISTRY_SCRIPT` hook
+ * that explained itself on stderr (passed through unchanged, spec 20 §5) exits with its status and
+ * no extra `error:` line. Other errors propagate to the one-line `error:` path.
  */
 export async function withFleetRegistryErrors(stderr: TextSink, run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (error) {
+    if (isFleetRegistryHookFailedError(error) && error.hookWroteStderr) return error.exitCode;
     if (!isFleetRegistryInvalidError(error)) throw error;
     stderr.write(formatFleetRegistryInvalid(error));
     return 1;

@@ -1,6 +1,6 @@
 // `ops-manager fleet status` end to end through runCli (spec 23): a real fleet reconciled by
 // `ops-manager fleet reconcile` in a testkit repo, then status as JSON and as a table.
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fleetPaths } from "@ops/contract";
 import { FLEET_STATUS_KEYS, FleetStatusDocumentSchema } from "@ops/fleet";
@@ -158,6 +158,33 @@ describe("ops-manager fleet status", () => {
       code: 1,
       out: "",
       err: `error: invalid policy state JSON: ${fleetPaths(repo.root).policyState}\n`,
+    });
+  });
+
+  it("a failing registry hook: its stderr passes through unchanged, with no second error line", async () => {
+    mkdirSync(fleetPaths(repo.root).dir, { recursive: true });
+    writeFileSync(fleetPaths(repo.root).state, JSON.stringify({ results: [] }));
+    const explained = path.join(repo.root, "explained.sh");
+    writeFileSync(
+      explained,
+      '#!/bin/sh\necho "error: invalid fleet registry: x" >&2\necho " - boom" >&2\nexit 7\n',
+    );
+    chmodSync(explained, 0o755);
+    const loud = await cli(["status", "--repo", repo.root], {
+      env: { OPS_MANAGER_FLEET_REGISTRY_SCRIPT: explained },
+    });
+    expect(loud).toEqual({ code: 7, out: "", err: "error: invalid fleet registry: x\n - boom\n" });
+
+    const silent = path.join(repo.root, "silent.sh");
+    writeFileSync(silent, "#!/bin/sh\nexit 3\n");
+    chmodSync(silent, 0o755);
+    const quiet = await cli(["status", "--repo", repo.root], {
+      env: { OPS_MANAGER_FLEET_REGISTRY_SCRIPT: silent },
+    });
+    expect(quiet).toEqual({
+      code: 3,
+      out: "",
+      err: `error: fleet registry hook failed with exit status 3: ${silent}\n`,
     });
   });
 });

@@ -106,14 +106,50 @@ describe("ops-manager poll-events", () => {
     expect(readFileSync(blocker, "utf8")).toBe("keep");
   });
 
+  it("refuses a cursor file that is the runtime's events.jsonl, and leaves the log alone", async () => {
+    const repo = newRepo();
+    const loop = repo.scenario("running", "demo-loop");
+    const before = readFileSync(loop.paths.events, "utf8");
+    const { code, out, err } = await cli(
+      [
+        "poll-events",
+        "--repo",
+        repo.root,
+        "--loop",
+        "demo-loop",
+        "--from-start",
+        "--cursor-file",
+        loop.paths.events,
+      ],
+      repo.root,
+    );
+    expect({ code, out, err }).toEqual({
+      code: 1,
+      out: "",
+      err: `error: --cursor-file must not be a runtime artifact: ${loop.paths.events}\n`,
+    });
+    expect(readFileSync(loop.paths.events, "utf8")).toBe(before);
+  });
+
   it.runIf(existsSync("/proc/self"))("fails, not hangs, on a cursor path under /proc", async () => {
     const repo = newRepo();
     repo.scenario("running", "demo-loop");
     const { code, err } = await cli(
-      ["poll-events", "--repo", repo.root, "--loop", "demo-loop", "--cursor-file", "/proc/ops-nope/cursor.json"],
+      [
+        "poll-events",
+        "--repo",
+        repo.root,
+        "--loop",
+        "demo-loop",
+        "--cursor-file",
+        "/proc/ops-nope/cursor.json",
+      ],
       repo.root,
     );
-    expect({ code, err }).toEqual({ code: 1, err: "error: cannot create directory /proc/ops-nope (ENOENT)\n" });
+    expect({ code, err }).toEqual({
+      code: 1,
+      err: "error: cannot create directory /proc/ops-nope (ENOENT)\n",
+    });
   });
 });
 

@@ -36,9 +36,12 @@ describe("ensureDirectory", () => {
   });
 
   // Node 20's recursive mkdir never settles here; this one must fail instead of hanging.
-  it.runIf(existsSync("/proc/self"))("fails on a file system that will not create the directory (/proc)", async () => {
-    await expect(ensureDirectory("/proc/ops-manager-nope/deeper")).rejects.toThrow(
-      "cannot create directory /proc/ops-manager-nope/deeper (ENOENT)",
-    );
-  });
+  it.runIf(existsSync("/proc/self"))(
+    "fails on a file system that will not create the directory (/proc)",
+    async () => {
+      await expect(ensureDirectory("/proc/ops-manager-nope/deeper")).rejects.toThrow(
+        "cannot create directory /proc/ops-manager-nope/deeper (ENOENT)",
+      );
+    },
+  );
 });

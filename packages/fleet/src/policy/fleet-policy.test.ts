@@ -367,6 +367,68 @@ describe("fleet policy errors (§1.1): exact messages, nothing written", () => {
     expect(readFileSync(fleet.telemetry.policyHistory, "utf8")).toBe("");
   });
 
+  it("a torn last line (no trailing newline) in the history or handoff telemetry fails the run at once", async () => {
+    writeRegistry();
+    writeFileSync(
+      fleet.state,
+      JSON.stringify({ traceId: "fx-1", results: [{ loopId: "alpha", status: "failed" }] }),
+    );
+    await fleetPolicy({ repo: repo.root, dedupeWindowSeconds: "0" }, context());
+    const policyBefore = readFileSync(fleet.policyState, "utf8");
+
+    // A crash mid-append leaves a fragment; appending after it would turn it into a complete bad
+    // line, so the run must reject it now rather than write and fail every later run.
+    appendFileSync(fleet.telemetry.policyHistory, '{"timestamp":"2026-03-02T10:00:00Z","candidateId":"al');
+    const historyTorn = readFileSync(fleet.telemetry.policyHistory, "utf8");
+    await rejects({ repo: repo.root }, `invalid policy history JSONL: ${fleet.telemetry.policyHistory}`);
+    expect(readFileSync(fleet.telemetry.policyHistory, "utf8")).toBe(historyTorn);
+    expect(readFileSync(fleet.policyState, "utf8")).toBe(policyBefore);
+
+    // A complete record that merely lacks its newline is a valid line: it counts (advisory cooldown).
+    const lines = historyTorn.split("\n");
+    const last = lines.at(-2) ?? "";
+    writeFileSync(fleet.telemetry.policyHistory, `${lines.slice(0, -2).join("\n")}\n${last}`);
+    now = new Date("2026-03-02T10:02:00Z");
+    const state = await fleetPolicy({ repo: repo.root, dedupeWindowSeconds: "300" }, context());
+    expect(state.candidates.map((c) => c.suppressionReason)).toEqual(["advisory_cooldown_active"]);
+    expect(readJsonl(fleet.telemetry.policyHistory).length).toBe(2);
+
+    writeFileSync(
+      fleet.telemetry.handoff,
+      '{"category":"fleet_handoff_plan"}\n{"category":"fleet_handoff_exe',
+    );
+    await rejects({ repo: repo.root }, `invalid handoff telemetry JSONL: ${fleet.telemetry.handoff}`);
+    writeFileSync(
+      fleet.telemetry.handoff,
+      '{"category":"fleet_handoff_plan"}\n{"category":"fleet_handoff_plan"}',
+    );
+    await fleetPolicy({ repo: repo.root }, context());
+  });
+
+  it("an input or output path that is a directory is one line naming the file; nothing is written", async () => {
+    writeRegistry();
+    writeFileSync(
+      fleet.state,
+      JSON.stringify({ traceId: "fx-1", results: [{ loopId: "alpha", status: "failed" }] }),
+    );
+    mkdirSync(path.join(tmp.path, "dir"));
+    for (const [input, message] of [
+      [{ policyStateFile: "dir" }, "cannot write dir (EISDIR)"],
+      [{ policyHistoryFile: "dir" }, "cannot write dir (EISDIR)"],
+      [{ governanceAuditFile: "dir" }, "cannot write dir (EISDIR)"],
+      [{ policyTelemetryFile: "dir" }, "cannot write dir (EISDIR)"],
+      [{ handoffTelemetryFile: "dir" }, "cannot read dir (EISDIR)"],
+    ] as const) {
+      const error = await fleetPolicy({ repo: repo.root, ...input }, context()).catch((e: unknown) => e);
+      expect(error, JSON.stringify(input)).toBeInstanceOf(Error);
+      expect((error as Error).message, JSON.stringify(input)).toBe(message);
+    }
+    expect(existsSync(fleet.policyState)).toBe(false);
+    expect(existsSync(fleet.telemetry.policyHistory)).toBe(false);
+    expect(existsSync(fleet.telemetry.policyGovernance)).toBe(false);
+    expect(existsSync(fleet.telemetry.policy)).toBe(false);
+  });
+
   it("trace id: flag → fleet state → env → generated (lowercase); results without loopId are skipped (Q6)", async () => {
     writeRegistry();
     mkdirSync(fleet.dir, { recursive: true });

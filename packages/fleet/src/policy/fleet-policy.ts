@@ -6,17 +6,20 @@
  * the registry or the fleet state.
  */
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   type Clock,
   ensureDirectory,
+  errnoCode,
   fleetPaths,
   forEachJsonlLine,
+  isDirectory,
   isJsonObject,
   isNotFoundError,
   isRegularFile,
+  OpsError,
   readTailLines,
   systemClock,
   ValidationError,
@@ -78,13 +81,21 @@ function artifact(flag: string | undefined, fallback: string, cwd: string): Arti
   return { shown, real: path.resolve(cwd, shown) };
 }
 
-/** `undefined` when the file does not exist; other read errors propagate. */
-async function readOptionalText(file: string): Promise<string | undefined> {
+/** A read error other than "not found" (a directory, no permission): one line naming the file. */
+function readError(file: ArtifactPath, error: unknown): OpsError {
+  return new OpsError(`cannot read ${file.shown} (${errnoCode(error) ?? String(error)})`, {
+    kind: "io",
+    cause: error,
+  });
+}
+
+/** `undefined` when the file does not exist; other read errors are `cannot read <file> (<code>)`. */
+async function readOptionalText(file: ArtifactPath): Promise<string | undefined> {
   try {
-    return await readFile(file, "utf8");
+    return await readFile(file.real, "utf8");
   } catch (error) {
     if (isNotFoundError(error)) return undefined;
-    throw error;
+    throw readError(file, error);
   }
 }
 
@@ -113,23 +124,42 @@ function parseDedupeWindow(value: string | number | undefined): number | undefin
 async function readPolicyHistory(file: ArtifactPath): Promise<PolicyHistoryIndex> {
   const index = new PolicyHistoryIndex();
   let invalid = false;
+  const visit = (text: string): boolean => {
+    if (text.trim() === "") return true;
+    const row = parseObject(text);
+    if (row === null || !PolicyHistoryReadRowSchema.safeParse(row).success) {
+      invalid = true;
+      return false;
+    }
+    index.add(row);
+    return true;
+  };
   try {
-    await forEachJsonlLine(file.real, (text) => {
-      if (text.trim() === "") return true;
-      const row = parseObject(text);
-      if (row === null || !PolicyHistoryReadRowSchema.safeParse(row).success) {
-        invalid = true;
-        return false;
-      }
-      index.add(row);
-      return true;
-    });
+    const end = await forEachJsonlLine(file.real, visit);
+    // The streaming reader skips a final line without "\n" (a torn append). It is a line of the
+    // file all the same: checked like the others, so a torn fragment fails this run instead of
+    // being ignored now and — once the next append completes it — failing every later run.
+    if (!invalid) visit(await readTrailingText(file.real, end.byte));
   } catch (error) {
     if (isNotFoundError(error)) return index;
-    throw error;
+    throw readError(file, error);
   }
   if (invalid) throw new ValidationError(`invalid policy history JSONL: ${file.shown}`);
   return index;
+}
+
+/** The bytes of `file` from `from` to its end, as UTF-8 (a final line without "\n", or ""). */
+async function readTrailingText(file: string, from: number): Promise<string> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size <= from) return "";
+    const buffer = Buffer.alloc(size - from);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+    return buffer.toString("utf8", 0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -146,10 +176,12 @@ async function readHandoffWindow(file: ArtifactPath, lookback: number, step: num
       tail = await readTailLines(file.real, want);
     } catch (error) {
       if (isNotFoundError(error)) return [];
-      throw error;
+      throw readError(file, error);
     }
     const rows: unknown[] = [];
-    for (const text of tail.lines) {
+    // A final line without "\n" (a torn append) is checked like every other line (see above).
+    const texts = tail.partial === null ? tail.lines : [...tail.lines, tail.partial];
+    for (const text of texts) {
       if (text.trim() === "") continue;
       const row = parseObject(text);
       if (row === null || !HandoffTelemetryInputRowSchema.safeParse(row).success) {
@@ -220,6 +252,11 @@ export async function fleetPolicy(
   // 8. Output directories.
   for (const target of [paths.policyState, paths.governance, paths.telemetry, paths.history]) {
     await ensureDirectory(path.dirname(target.real));
+    // Fail before writing anything: a directory would only fail mid-way through §9.1, after the
+    // policy state was overwritten and history lines (the cooldowns' memory) were appended.
+    if (await isDirectory(target.real)) {
+      throw new OpsError(`cannot write ${target.shown} (EISDIR)`, { kind: "io" });
+    }
   }
   await ensureDirectory(fleet.dir);
 
@@ -227,7 +264,7 @@ export async function fleetPolicy(
   // runs cannot both read the same history and both classify the same candidate eligible.
   return withLock(fleet.lock, async () => {
     // 9. Previous policy state.
-    const previousText = await readOptionalText(paths.policyState.real);
+    const previousText = await readOptionalText(paths.policyState);
     let previousPolicyState: Record<string, unknown> | null = null;
     if (previousText !== undefined) {
       previousPolicyState = parseObject(previousText);

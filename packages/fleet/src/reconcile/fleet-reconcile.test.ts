@@ -334,6 +334,22 @@ describe("validation (§1.2)", () => {
     expect(existsSync(fleetPaths(repo.root).telemetry.reconcile)).toBe(false);
   });
 
+  it("an output path that is a directory fails before any loop runs; state.json is left alone", async () => {
+    writeRegistry([{ loopId: "a" }]);
+    const { fn, stats } = instrumented(() => 0);
+    const first = await fleetReconcile({ repo: repo.root, traceId: "t1" }, context({ reconcile: fn }));
+    const stateBefore = readFileSync(fleetPaths(repo.root).state, "utf8");
+    mkdirSync(path.join(tmp.path, "dir"));
+    for (const input of [{ fleetStateFile: "dir" }, { fleetTelemetryFile: "dir" }]) {
+      await expect(
+        fleetReconcile({ repo: repo.root, traceId: "t2", ...input }, context({ reconcile: fn })),
+      ).rejects.toThrow("cannot write dir (EISDIR)");
+    }
+    expect(stats.started).toEqual(["a"]);
+    expect(readFileSync(fleetPaths(repo.root).state, "utf8")).toBe(stateBefore);
+    expect(first.traceId).toBe("t1");
+  });
+
   it("uses OPS_MANAGER_TRACE_ID, else a generated lowercase id (§1.1)", async () => {
     writeRegistry([{ loopId: "a.b" }]);
     const { fn } = instrumented(() => 0);

@@ -399,6 +399,14 @@ export async function fleetReconcile(
   await ensureDirectory(path.dirname(stateFile));
   await ensureDirectory(path.dirname(telemetryFile));
   const registry = await loadFleetRegistry({ repo, registryFile: input.registryFile }, { ...ctx, cwd });
+  // An output path that is a directory would only fail at the very end — after every loop was
+  // reconciled, and (for the telemetry file) after state.json was already overwritten.
+  for (const [real, shown] of [
+    [stateFile, input.fleetStateFile ?? fleet.state],
+    [telemetryFile, input.fleetTelemetryFile ?? fleet.telemetry.reconcile],
+  ] as const) {
+    if (await isDirectory(real)) throw new OpsError(`cannot write ${shown} (EISDIR)`, { kind: "io" });
+  }
   const deterministicOrder = input.deterministicOrder === true;
   const loops = processingOrder(registry.loops, deterministicOrder);
   if (loops.length === 0) throw new OpsError(NO_RESULTS_MESSAGE);

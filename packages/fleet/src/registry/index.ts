@@ -2,10 +2,12 @@ export { normalizeFleetRegistry } from "./normalize.js";
 export {
   FLEET_REGISTRY_SCRIPT_ENV,
   type FleetRegistryContext,
+  FleetRegistryHookFailedError,
   type FleetRegistryInput,
   FleetRegistryInvalidError,
   fleetRegistry,
   formatFleetRegistryInvalid,
+  isFleetRegistryHookFailedError,
   isFleetRegistryInvalidError,
   loadFleetRegistry,
   type ResolvedRegistryLocation,

@@ -5,7 +5,12 @@ import path from "node:path";
 import { type Clock, fleetPaths, NormalizedFleetRegistrySchema, validateAgainstSchema } from "@ops/contract";
 import { defaultFleetPolicy, FLEET_GOVERNANCE, writeFleetRegistry } from "@ops/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { FleetRegistryInvalidError, fleetRegistry, loadFleetRegistry } from "./registry.js";
+import {
+  FleetRegistryInvalidError,
+  fleetRegistry,
+  isFleetRegistryHookFailedError,
+  loadFleetRegistry,
+} from "./registry.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -374,8 +379,17 @@ describe("loadFleetRegistry: OPS_MANAGER_FLEET_REGISTRY_SCRIPT hook (§5)", () =
         stderr: { write: (t: string) => (stderr += t) },
       },
     ).catch((e: unknown) => e);
-    expect(error).toMatchObject({ exitCode: 7 });
+    expect(error).toMatchObject({ exitCode: 7, hookWroteStderr: true });
+    expect(isFleetRegistryHookFailedError(error)).toBe(true);
     expect(stderr).toBe("error: invalid fleet registry: x\n");
+
+    // A silent hook: the caller has to explain the failure itself.
+    const silent = hook(repo, "exit 3");
+    const quiet = await loadFleetRegistry(
+      { repo },
+      { clock, env: { OPS_MANAGER_FLEET_REGISTRY_SCRIPT: silent }, stderr: { write: () => true } },
+    ).catch((e: unknown) => e);
+    expect(quiet).toMatchObject({ exitCode: 3, hookWroteStderr: false });
   });
 
   it("rejects hook output that is not a normalised registry", async () => {

@@ -80,6 +80,32 @@ export function isFleetRegistryInvalidError(value: unknown): value is FleetRegis
   );
 }
 
+/**
+ * The `OPS_MANAGER_FLEET_REGISTRY_SCRIPT` hook exited non-zero (§5): the caller aborts with that
+ * exit status. When the hook wrote to stderr (`hookWroteStderr`), that text — passed through
+ * unchanged — is the explanation, and the CLI adds no `error:` line of its own.
+ */
+export class FleetRegistryHookFailedError extends OpsError {
+  readonly hookWroteStderr: boolean;
+  constructor(hook: string, status: number, hookWroteStderr: boolean) {
+    super(`fleet registry hook failed with exit status ${status}: ${hook}`, {
+      exitCode: status,
+      kind: "transport",
+    });
+    this.hookWroteStderr = hookWroteStderr;
+  }
+}
+
+/** Also true for an instance created by a second copy of this package (duck-typed). */
+export function isFleetRegistryHookFailedError(value: unknown): value is FleetRegistryHookFailedError {
+  return (
+    value instanceof Error &&
+    value.message.startsWith("fleet registry hook failed with exit status ") &&
+    typeof (value as { hookWroteStderr?: unknown }).hookWroteStderr === "boolean" &&
+    Number.isInteger((value as { exitCode?: unknown }).exitCode)
+  );
+}
+
 function contextCwd(ctx: FleetRegistryContext): string {
   return ctx.cwd ?? process.env["PWD"] ?? process.cwd();
 }
@@ -159,7 +185,7 @@ function runHook(
   hook: string,
   args: readonly string[],
   ctx: FleetRegistryContext,
-): Promise<{ status: number; stdout: string }> {
+): Promise<{ status: number; stdout: string; wroteStderr: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(hook, args, {
       cwd: contextCwd(ctx),
@@ -167,11 +193,15 @@ function runHook(
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
+    let wroteStderr = false;
     const stderr = ctx.stderr ?? process.stderr;
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => stderr.write(chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      if (chunk.trim() !== "") wroteStderr = true;
+      stderr.write(chunk);
+    });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ status: code ?? 1, stdout }));
+    child.on("close", (code) => resolve({ status: code ?? 1, stdout, wroteStderr }));
   });
 }
 
@@ -190,18 +220,13 @@ export async function loadFleetRegistry(
   if (hook === undefined || hook === "") {
     return readFleetRegistry(location.registryFile, location.registryPath, ctx);
   }
-  let result: { status: number; stdout: string };
+  let result: { status: number; stdout: string; wroteStderr: boolean };
   try {
     result = await runHook(hook, ["--repo", location.repo, "--registry-file", location.registryFile], ctx);
   } catch (error) {
     throw new OpsError(`fleet registry hook could not be run: ${hook}`, { kind: "transport", cause: error });
   }
-  if (result.status !== 0) {
-    throw new OpsError(`fleet registry hook failed with exit status ${result.status}: ${hook}`, {
-      exitCode: result.status,
-      kind: "transport",
-    });
-  }
+  if (result.status !== 0) throw new FleetRegistryHookFailedError(hook, result.status, result.wroteStderr);
   let parsed: unknown;
   try {
     parsed = JSON.parse(result.stdout);

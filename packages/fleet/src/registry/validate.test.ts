@@ -159,6 +159,16 @@ describe("validateFleetRegistry: loop entries (#6–#17)", () => {
     ],
     ["loopId ..", { loopId: ".." }, [`loops[0]: loopId ".." must not be '.' or '..'`]],
     [
+      "loopId fleet (the fleet's own directory)",
+      { loopId: "fleet" },
+      [`loops[0]: loopId "fleet" is reserved for the fleet's own directory`],
+    ],
+    [
+      "loopId Fleet (case-insensitive file systems)",
+      { loopId: "Fleet" },
+      [`loops[0]: loopId "Fleet" is reserved for the fleet's own directory`],
+    ],
+    [
       "loopId too long",
       { loopId: "x".repeat(129) },
       [`loops[0]: loopId "${"x".repeat(129)}" must be at most 128 characters`],
@@ -209,6 +219,16 @@ describe("validateFleetRegistry: loop entries (#6–#17)", () => {
       "service.retryAttempts string",
       { loopId: "a", service: { retryAttempts: "3" } },
       ["loops[0]: service.retryAttempts must be >= 1 when present"],
+    ],
+    [
+      "service.retryAttempts 1e400 (parses as Infinity)",
+      { loopId: "a", service: { retryAttempts: JSON.parse("1e400") as number } },
+      ["loops[0]: service.retryAttempts must be >= 1 when present"],
+    ],
+    [
+      "service.retryBackoffSeconds 1e400 (parses as Infinity)",
+      { loopId: "a", service: { retryBackoffSeconds: JSON.parse("1e400") as number } },
+      ["loops[0]: service.retryBackoffSeconds must be >= 0 when present"],
     ],
     [
       "service.retryBackoffSeconds -1",

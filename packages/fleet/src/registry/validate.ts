@@ -8,8 +8,9 @@
  * - a non-object container gets its "… must be an object when present" message and the checks
  *   nested under it are skipped (Q3); a non-object loop entry gets #6 and #7 (Q4);
  * - timestamps are the strict canonical form with a real calendar date (Q9);
- * - beyond the spec: a registry `loopId` that is not a safe path segment (`loopIdProblem`) is
- *   reported, because it is used verbatim in `.superloop/ops-manager/<loopId>/…` paths.
+ * - beyond the spec: a registry `loopId` that is not a safe path segment (`loopIdProblem`), or that
+ *   is `fleet` (any case: the fleet's own directory), is reported, because it is used verbatim in
+ *   `.superloop/ops-manager/<loopId>/…` paths.
  */
 import {
   FLEET_MIN_CONFIDENCES,
@@ -83,6 +84,9 @@ const LOOP_ID_WHY = {
   dot_segment: "must not be '.' or '..'",
 } as const;
 
+/** `fleetPaths(repo).dir` is `.superloop/ops-manager/fleet`, next to the per-loop directories. */
+const RESERVED_LOOP_ID = "fleet";
+
 function validateTopLevel(document: JsonObject, errors: string[]): unknown[] | undefined {
   if (document["schemaVersion"] !== "v1") errors.push('schemaVersion must be "v1"');
   if (isPresent(document["fleetId"]) && typeof document["fleetId"] !== "string") {
@@ -119,6 +123,12 @@ function validateLoopEntry(entry: unknown, index: number, errors: string[]): voi
   } else {
     const problem = loopIdProblem(loopId);
     if (problem !== null) errors.push(`${at}: loopId ${JSON.stringify(loopId)} ${LOOP_ID_WHY[problem]}`);
+    // `.superloop/ops-manager/fleet/` is the fleet's own directory: a loop of that name would have
+    // its per-loop state.json / telemetry/reconcile.jsonl overwrite and interleave with the fleet's.
+    // Case-insensitive, for case-insensitive file systems.
+    else if (loopId.toLowerCase() === RESERVED_LOOP_ID) {
+      errors.push(`${at}: loopId ${JSON.stringify(loopId)} is reserved for the fleet's own directory`);
+    }
   }
   if (isPresent(entry["enabled"]) && typeof entry["enabled"] !== "boolean") {
     errors.push(`${at}: enabled must be boolean when present`);
@@ -139,11 +149,16 @@ function validateLoopEntry(entry: unknown, index: number, errors: string[]): voi
       errors.push(`${at}: service.tokenEnv must be a non-empty string when present`);
     }
     const attempts = service["retryAttempts"];
-    if (isPresent(attempts) && !(typeof attempts === "number" && attempts >= 1)) {
+    // Finite: a JSON number too large for a double (`1e400`) parses as Infinity, which the
+    // normalised output would print as `null`.
+    if (
+      isPresent(attempts) &&
+      !(typeof attempts === "number" && Number.isFinite(attempts) && attempts >= 1)
+    ) {
       errors.push(`${at}: service.retryAttempts must be >= 1 when present`);
     }
     const backoff = service["retryBackoffSeconds"];
-    if (isPresent(backoff) && !(typeof backoff === "number" && backoff >= 0)) {
+    if (isPresent(backoff) && !(typeof backoff === "number" && Number.isFinite(backoff) && backoff >= 0)) {
       errors.push(`${at}: service.retryBackoffSeconds must be >= 0 when present`);
     }
   }

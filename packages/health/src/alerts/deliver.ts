@@ -14,6 +14,12 @@ export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 /** Env override of the PagerDuty Events v2 endpoint (wins over the sink's `eventsUrl`). */
 export const PAGERDUTY_EVENTS_URL_ENV = "OPS_MANAGER_ALERT_PAGERDUTY_EVENTS_URL";
 const EXCERPT_CHARS = 300;
+/**
+ * At most this much of a response body is read: only a 300-character excerpt is kept, and a
+ * receiver that answers with a huge or never-ending body must not exhaust memory or turn an
+ * accepted delivery into a timeout (which would be retried, i.e. sent again).
+ */
+export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
 const DEDUP_KEY_MAX = 255;
 
 export interface DeliveryPolicy {
@@ -250,6 +256,19 @@ function transportMessage(error: unknown, timeoutSeconds: number): { message: st
   return { message: `request failed: ${code ?? err?.name ?? "connection error"}`, timedOut: false };
 }
 
+/** Why `fetch` cannot POST to `url`, else null. Never echoes the URL (it is a secret). */
+export function urlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "invalid URL";
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "URL scheme is not http or https";
+  if (parsed.username !== "" || parsed.password !== "") return "URL must not contain credentials";
+  return null;
+}
+
 /** `Retry-After` as milliseconds (delta-seconds or HTTP date); null when absent/invalid. */
 export function retryAfterMs(value: string | null, now: number = Date.now()): number | null {
   if (value === null) return null;
@@ -257,6 +276,31 @@ export function retryAfterMs(value: string | null, now: number = Date.now()): nu
   if (/^[0-9]+$/.test(trimmed)) return Number(trimmed) * 1000;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/**
+ * The first `MAX_RESPONSE_BODY_BYTES` of the body, then the stream is cancelled. The status line is
+ * the receiver's verdict: a body that stalls, times out or is reset after it is not an error.
+ */
+async function readBodyPrefix(response: Response): Promise<string> {
+  const body = response.body;
+  if (body === null) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < MAX_RESPONSE_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // Timed out / reset mid-body: keep what arrived.
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BODY_BYTES));
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -287,6 +331,19 @@ export async function deliver(
   }
   if (!prepared.ok) return { id: sink.id, type: sink.type, ...prepared.result };
   const { request } = prepared;
+  const problem = urlProblem(request.url);
+  if (problem !== null) {
+    // A configuration error, not a transient one: no request, no retry in this run.
+    return {
+      id: sink.id,
+      type: sink.type,
+      status: "failed",
+      httpStatus: null,
+      reasonCode: "request_failed",
+      message: `request failed: ${problem}`,
+      attempts: [],
+    };
+  }
   const maxAttempts = Math.max(1, policy.maxAttempts ?? 3);
   const base = policy.baseBackoffMs ?? 500;
   const cap = policy.maxBackoffMs ?? 10_000;
@@ -312,7 +369,7 @@ export async function deliver(
         redirect: "manual",
         signal: AbortSignal.timeout(sink.timeoutSeconds * 1000),
       });
-      const text = await response.text();
+      const text = await readBodyPrefix(response);
       if (response.status >= 200 && response.status < 300) {
         last = {
           status: "success",

@@ -285,6 +285,35 @@ describe("alert-dispatch: cursor and bundled routing (spec 19 §3.1, §3.6)", ()
     );
   });
 
+  it("one file in two roles is refused before anything is read, sent or written", async () => {
+    writeEscalations([escalation("health_critical")]);
+    const before = readFileSync(o().escalations, "utf8");
+    const refused = async (input: Record<string, string>, message: string) =>
+      expect(alertDispatch({ repo, loop: LOOP, ...input }, ctx({}))).rejects.toThrow(
+        new ValidationError(message),
+      );
+    await refused(
+      { dispatchStateFile: o().escalations },
+      `--dispatch-state-file must not be the escalations file: ${o().escalations}`,
+    );
+    await refused(
+      { dispatchTelemetryFile: o().escalations },
+      `--dispatch-telemetry-file must not be the escalations file: ${o().escalations}`,
+    );
+    await refused(
+      { dispatchTelemetryFile: o().alertDispatchState },
+      `--dispatch-telemetry-file must not be --dispatch-state-file: ${o().alertDispatchState}`,
+    );
+    const pending = pendingDeliveriesFile(o().alertDispatchState);
+    await refused(
+      { escalationsFile: pending },
+      `the pending deliveries file must not be the escalations file: ${pending}`,
+    );
+    expect(readFileSync(o().escalations, "utf8")).toBe(before);
+    expect(existsSync(o().alertDispatchState)).toBe(false);
+    expect(existsSync(o().telemetry.alerts)).toBe(false);
+  });
+
   it("a broken config fails each row with route_resolution_failed", async () => {
     writeEscalations([escalation("health_critical")]);
     const state = await run({}, { alertConfigFile: "missing.json" });
@@ -535,6 +564,31 @@ describe("alert-dispatch: delivery to real HTTP receivers (spec 19 §3.4)", () =
     expect(allArtifacts()).not.toContain(WEBHOOK_TOKEN);
   });
 
+  it("redelivery commits each entry as it goes: a crash mid-run never re-sends an accepted entry", async () => {
+    const a = await receiver([{ status: 400 }, { status: 400 }, { status: 200 }, { hang: true }]);
+    const config = writeConfig({ a: webhookSink({ urlEnv: "A_URL", timeoutSeconds: 1 }) });
+    const env = { A_URL: a.url, WH_TOKEN: WEBHOOK_TOKEN };
+    writeEscalations([escalation("health_critical"), escalation("health_degraded")]);
+    await run(env, { alertConfigFile: config });
+    const pendingFile = pendingDeliveriesFile(o().alertDispatchState);
+    const owed = () =>
+      (JSON.parse(readFileSync(pendingFile, "utf8")) as { pending: Array<{ line: number }> }).pending.map(
+        (p) => p.line,
+      );
+    expect(owed()).toEqual([1, 2]);
+    // Line 1 is accepted, line 2 hangs: while it hangs (the moment a crash would lose the run),
+    // the pending file already no longer owes line 1.
+    const second = alertDispatch(
+      { repo, loop: LOOP, traceId: "t2", alertConfigFile: config },
+      ctx(env, { delivery: { maxAttempts: 1 } }),
+    );
+    for (let i = 0; i < 500 && a.requests.length < 4; i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(a.requests).toHaveLength(4);
+    expect(owed()).toEqual([2]);
+    await second;
+    expect(owed()).toEqual([2]);
+  });
+
   it("a hung endpoint hits the timeout; a receiver that is down fails fast; both stay pending, none lost", async () => {
     const hung = await receiver([{ hang: true }]);
     const down = await downUrl();
@@ -598,6 +652,119 @@ describe("alert-dispatch: delivery to real HTTP receivers (spec 19 §3.4)", () =
       [],
     );
     expect(allArtifacts()).not.toContain(down);
+  });
+
+  it("a 2xx with an endless or stalled body is delivered once: the status stands, the body read is capped", async () => {
+    const endless = await receiver([{ status: 200, endless: true }]);
+    const stalled = await receiver([{ status: 202, stallAfter: "accepted\nso far" }]);
+    const config = writeConfig({
+      e: webhookSink({ urlEnv: "E_URL", timeoutSeconds: 1 }),
+      s: webhookSink({ urlEnv: "S_URL", timeoutSeconds: 1 }),
+    });
+    writeEscalations([escalation("health_critical")]);
+    const state = await run(
+      { E_URL: endless.url, S_URL: stalled.url, WH_TOKEN: WEBHOOK_TOKEN },
+      { alertConfigFile: config },
+    );
+    expect(state).toMatchObject({ status: "success", dispatchedCount: 1, failedCount: 0 });
+    // Accepted by both receivers: never retried in this run, nothing owed for later runs.
+    expect(endless.requests).toHaveLength(1);
+    expect(stalled.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    const sinks = sinksOf(readJsonl(o().telemetry.alerts)[0]);
+    expect(sinks[0]).toMatchObject({ id: "e", status: "success", httpStatus: 200, message: "x".repeat(300) });
+    expect(sinks[1]).toMatchObject({
+      id: "s",
+      status: "success",
+      httpStatus: 202,
+      message: "accepted so far",
+    });
+    expect(existsSync(pendingDeliveriesFile(o().alertDispatchState))).toBe(false);
+    await run({ E_URL: endless.url, S_URL: stalled.url }, { alertConfigFile: config });
+    expect(endless.requests.length + stalled.requests.length).toBe(2);
+  });
+
+  it("nothing is sent while its telemetry or state cannot be written, so a re-run never sends twice", async () => {
+    const wh = await receiver([{ status: 200, body: "ok" }]);
+    const config = writeConfig({ wh: webhookSink() });
+    const env = { WH_URL: wh.url, WH_TOKEN: WEBHOOK_TOKEN };
+    writeEscalations([escalation("health_critical")]);
+    const telemetryDir = path.join(repo, "telemetry-dir");
+    mkdirSync(telemetryDir);
+    const aFile = path.join(repo, "a-file");
+    writeFileSync(aFile, "");
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await expect(
+        alertDispatch(
+          { repo, loop: LOOP, alertConfigFile: config, dispatchTelemetryFile: telemetryDir },
+          ctx(env),
+        ),
+      ).rejects.toThrow(`cannot write ${telemetryDir} (EISDIR)`);
+      await expect(
+        alertDispatch(
+          { repo, loop: LOOP, alertConfigFile: config, dispatchStateFile: path.join(aFile, "state.json") },
+          ctx(env),
+        ),
+      ).rejects.toThrow(`cannot create directory ${aFile} (EEXIST)`);
+    }
+    expect(wh.requests).toHaveLength(0);
+    await expect(
+      alertDispatch({ repo, loop: LOOP, alertConfigFile: config, escalationsFile: telemetryDir }, ctx(env)),
+    ).rejects.toThrow(`cannot read ${telemetryDir} (EISDIR)`);
+    expect((await run(env, { alertConfigFile: config })).dispatchedCount).toBe(1);
+    expect((await run(env, { alertConfigFile: config })).status).toBe("no_new_escalations");
+    expect(wh.requests).toHaveLength(1);
+  });
+
+  it("a sink URL fetch cannot use fails at once with its reason, without retries or the URL", async () => {
+    const config = writeConfig({
+      a: webhookSink({ urlEnv: "A_URL", authTokenEnv: undefined }),
+      b: webhookSink({ urlEnv: "B_URL", authTokenEnv: undefined }),
+      c: webhookSink({ urlEnv: "C_URL", authTokenEnv: undefined }),
+    });
+    writeEscalations([escalation("health_critical")]);
+    const state = await run(
+      {
+        A_URL: "not a url SECRETa",
+        B_URL: "ftp://127.0.0.1/SECRETb",
+        C_URL: "http://u:SECRETc@127.0.0.1:9/",
+      },
+      { alertConfigFile: config },
+    );
+    expect(state).toMatchObject({ status: "failed", failureReasonCodes: ["request_failed"] });
+    expect(sleeps).toEqual([]);
+    expect(sinksOf(readJsonl(o().telemetry.alerts)[0])).toMatchObject([
+      {
+        id: "a",
+        status: "failed",
+        reasonCode: "request_failed",
+        message: "request failed: invalid URL",
+        attempts: [],
+      },
+      {
+        id: "b",
+        reasonCode: "request_failed",
+        message: "request failed: URL scheme is not http or https",
+        attempts: [],
+      },
+      {
+        id: "c",
+        reasonCode: "request_failed",
+        message: "request failed: URL must not contain credentials",
+        attempts: [],
+      },
+    ]);
+    expect(allArtifacts()).not.toContain("SECRET");
+  });
+
+  it("a sink listed twice in a route is sent each escalation once", async () => {
+    const wh = await receiver([{ status: 200 }]);
+    const config = writeConfig({ wh: webhookSink() }, { defaultSinks: ["wh", "wh"] });
+    writeEscalations([escalation("health_critical")]);
+    const state = await run({ WH_URL: wh.url, WH_TOKEN: WEBHOOK_TOKEN }, { alertConfigFile: config });
+    expect(state).toMatchObject({ status: "success", dispatchedCount: 1 });
+    expect(wh.requests).toHaveLength(1);
+    expect(readJsonl(o().telemetry.alerts)[0]).toMatchObject({ sinkCount: 1, dispatchedSinkCount: 1 });
   });
 
   it("missing_secret per selected sink (Q19-1 careful); unrouted enabled sinks do not block", async () => {
@@ -665,6 +832,24 @@ console.log(JSON.stringify({ eventSeverity: "warning", shouldDispatch: true, dis
       "health_degraded",
     ]);
     expect(wh.requests).toHaveLength(1);
+  });
+});
+
+describe("alert-dispatch: a hanging OPS_MANAGER_ALERT_SINK_CONFIG_SCRIPT", () => {
+  it("is killed after its time limit: route_resolution_failed, the run ends", async () => {
+    const file = path.join(repo, "hang");
+    writeFileSync(file, "#!/usr/bin/env node\nsetInterval(() => {}, 1000);\n", { mode: 0o755 });
+    writeEscalations([escalation("health_degraded")]);
+    const state = await run(
+      { OPS_MANAGER_ALERT_SINK_CONFIG_SCRIPT: file },
+      {},
+      { resolverHookTimeoutMs: 500 },
+    );
+    expect(state).toMatchObject({ status: "failed", failureReasonCodes: ["route_resolution_failed"] });
+    expect(readJsonl(o().telemetry.alerts)[0]).toMatchObject({
+      reasonCode: "route_resolution_failed",
+      message: "error: alert sink config hook timed out after 500 ms",
+    });
   });
 });
 

@@ -6,16 +6,18 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   assertValidLoopId,
   type Clock,
   ensureDirectory,
+  errnoCode,
   givenTraceId,
   isNotFoundError,
   nowTimestamp,
+  OpsError,
   opsPaths,
   sortedUnique,
   ValidationError,
@@ -79,6 +81,8 @@ export interface AlertDispatchContext extends AlertSinkConfigContext {
   readonly holdsLoopLock?: boolean;
   readonly lockTimeoutMs?: number;
   readonly generateTraceId?: () => string;
+  /** `OPS_MANAGER_ALERT_SINK_CONFIG_SCRIPT` run time limit per row (default 30 s). */
+  readonly resolverHookTimeoutMs?: number;
 }
 
 /** Sibling of the dispatch state file: `alert-dispatch-state.json` → `alert-dispatch-state.pending.json`. */
@@ -113,11 +117,29 @@ type RouteOutcome =
   | { readonly kind: "failed"; readonly message: string }
   | { readonly kind: "invalid"; readonly message: string };
 
-function runResolverHook(script: string, args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+export const DEFAULT_RESOLVER_HOOK_TIMEOUT_MS = 30_000;
+
+/** Runs the resolver hook; a hook that outlives `timeoutMs` is killed and counts as failed. */
+function runResolverHook(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  timeoutMs: number,
+) {
   return new Promise<{ ok: boolean; stdout: string; all: string }>((resolve) => {
-    execFile(script, args, { env, cwd, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ ok: error === null, stdout: String(stdout), all: `${String(stdout)}${String(stderr)}` });
-    });
+    execFile(
+      script,
+      args,
+      { env, cwd, maxBuffer: 8 * 1024 * 1024, timeout: timeoutMs, killSignal: "SIGKILL" },
+      (error, stdout, stderr) => {
+        const all =
+          error?.killed === true
+            ? `error: alert sink config hook timed out after ${timeoutMs} ms`
+            : `${String(stdout)}${String(stderr)}`;
+        resolve({ ok: error === null, stdout: String(stdout), all });
+      },
+    );
   });
 }
 
@@ -133,6 +155,11 @@ function hookDispatchable(route: JsonObject): SelectedSink[] | null {
     secretRefs: isJsonObject(sink["secretRefs"]) ? sink["secretRefs"] : {},
     config: isJsonObject(sink["config"]) ? sink["config"] : {},
   }));
+}
+
+/** A sink listed twice in a route (`["a", "a"]`) is called once per escalation. */
+function uniqueSinks(sinks: SelectedSink[]): SelectedSink[] {
+  return sinks.filter((sink, index) => sinks.findIndex((other) => other.id === sink.id) === index);
 }
 
 /** `ops-manager alert-dispatch`. Returns the state document it wrote (also printed). */
@@ -162,6 +189,18 @@ export async function alertDispatch(
   const escalationsFile = file(input.escalationsFile, ops.escalations);
   const stateFile = file(input.dispatchStateFile, ops.alertDispatchState);
   const telemetryFile = file(input.dispatchTelemetryFile, ops.telemetry.alerts);
+  // One file in two roles would overwrite the escalations with the state, or feed dispatch its own
+  // telemetry rows as new escalations on every run.
+  const roles: Array<[string, string]> = [
+    ["the escalations file", escalationsFile],
+    ["--dispatch-state-file", stateFile],
+    ["the pending deliveries file", pendingDeliveriesFile(stateFile)],
+    ["--dispatch-telemetry-file", telemetryFile],
+  ];
+  for (const [i, [role, target]] of roles.entries()) {
+    const clash = roles.slice(0, i).find(([, other]) => other === target);
+    if (clash !== undefined) throw new ValidationError(`${role} must not be ${clash[0]}: ${target}`);
+  }
   // Given ids are used verbatim; a generated one is not lowercased.
   const traceId = givenTraceId(input.traceId, env) ?? (ctx.generateTraceId ?? (() => randomUUID()))();
   const run = () =>
@@ -272,7 +311,12 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
   try {
     buffer = await readFile(r.escalationsFile);
   } catch (error) {
-    if (!isNotFoundError(error)) throw error;
+    if (!isNotFoundError(error)) {
+      throw new OpsError(`cannot read ${r.escalationsFile} (${errnoCode(error) ?? String(error)})`, {
+        kind: "io",
+        cause: error,
+      });
+    }
     return finish(state("no_source", prevOffset, prevOffset));
   }
   // Careful Q19-5 / Q10-1: only `\n`-terminated lines exist; an unterminated tail waits.
@@ -310,12 +354,18 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
         category,
         ...(severity === null ? [] : ["--severity", severity]),
       ];
-      const result = await runResolverHook(hook, args, { ...env } as NodeJS.ProcessEnv, cwd);
+      const result = await runResolverHook(
+        hook,
+        args,
+        { ...env } as NodeJS.ProcessEnv,
+        cwd,
+        ctx.resolverHookTimeoutMs ?? DEFAULT_RESOLVER_HOOK_TIMEOUT_MS,
+      );
       if (!result.ok) return { kind: "failed", message: result.all };
       try {
         const parsed: unknown = JSON.parse(result.stdout);
         if (!isJsonObject(parsed)) return { kind: "invalid", message: result.stdout };
-        return { kind: "ok", route: parsed, dispatchable: hookDispatchable(parsed) ?? [] };
+        return { kind: "ok", route: parsed, dispatchable: uniqueSinks(hookDispatchable(parsed) ?? []) };
       } catch {
         return { kind: "invalid", message: result.stdout };
       }
@@ -328,7 +378,7 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
     try {
       // Careful Q19-1: no global env check here; secrets are checked per selected sink at send time.
       const route = resolveRoute(loaded.config, loaded.sourceFile, category, severity, env, true);
-      return { kind: "ok", route, dispatchable: route.dispatchableSinks };
+      return { kind: "ok", route, dispatchable: uniqueSinks(route.dispatchableSinks) };
     } catch (error) {
       return { kind: "failed", message: `error: ${error instanceof Error ? error.message : String(error)}` };
     }
@@ -341,11 +391,21 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
   const telemetry = (row: WithNulls<AlertTelemetryRow>) =>
     appendJsonl(r.telemetryFile, omitNulls<AlertTelemetryRow>(row));
   const downSinks = new Set<string>();
+  // Before the first request of a run: the telemetry row and the state (cursor, pending) written
+  // after a delivery must be writable, else every re-run would send the same escalation again.
+  let recordable = false;
+  const assertRecordable = async (): Promise<void> => {
+    if (recordable) return;
+    await assertAppendable(r.telemetryFile);
+    await ensureDirectory(path.dirname(r.stateFile));
+    recordable = true;
+  };
   const deliverTo = async (
     sink: SelectedSink,
     e: EscalationContext,
     rawLine: string,
   ): Promise<SinkResult> => {
+    await assertRecordable();
     const policy: DeliveryPolicy = downSinks.has(sink.id)
       ? { ...ctx.delivery, maxAttempts: 1 }
       : (ctx.delivery ?? {});
@@ -378,13 +438,13 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
   };
 
   let pending = await readPending(pendingFile, r.escalationsFile);
-  const savePending = async () => {
-    if (pending.length === 0 && !(await exists(pendingFile))) return;
+  const savePending = async (list: PendingDelivery[] = pending) => {
+    if (list.length === 0 && !(await exists(pendingFile))) return;
     const doc: PendingDeliveriesFile = {
       schemaVersion: "v1",
       updatedAt: now(),
       escalationsFile: r.escalationsFile,
-      pending,
+      pending: list,
     };
     await writeJsonAtomic(pendingFile, doc);
   };
@@ -392,7 +452,7 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
   // 1. Redeliver failed sinks of earlier rows (careful Q19-4), oldest first.
   const maxRuns = ctx.maxRedeliveryRuns ?? DEFAULT_MAX_REDELIVERY_RUNS;
   const stillPending: PendingDelivery[] = [];
-  for (const entry of pending) {
+  for (const [index, entry] of pending.entries()) {
     const rawLine = entry.line >= 1 && entry.line <= lines.length ? (lines[entry.line - 1] as string) : null;
     const base = {
       timestamp: now(),
@@ -493,6 +553,8 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
     });
     entry.sinks = remaining;
     if (remaining.length > 0 && !exhausted) stillPending.push(entry);
+    // Committed per entry that called a sink: a crash re-sends at most the entry in flight.
+    if (results.length > 0) await savePending([...stillPending, ...pending.slice(index + 1)]);
   }
   pending = stillPending;
   await savePending();
@@ -642,6 +704,19 @@ function summaryStatus(c: { processed: number; dispatched: number; failed: numbe
   if (c.failed > 0 && c.dispatched === 0) return "failed";
   if (c.failed > 0) return "partial";
   return "success";
+}
+
+/** Open `file` for append (creating it and its directory) and close it; `cannot write <file> (<CODE>)`. */
+async function assertAppendable(file: string): Promise<void> {
+  await ensureDirectory(path.dirname(file));
+  try {
+    await (await open(file, "a", 0o644)).close();
+  } catch (error) {
+    throw new OpsError(`cannot write ${file} (${errnoCode(error) ?? String(error)})`, {
+      kind: "io",
+      cause: error,
+    });
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

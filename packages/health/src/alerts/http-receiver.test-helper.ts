@@ -13,7 +13,11 @@ export interface ReceivedRequest {
 
 export type Reply =
   | { readonly status: number; readonly body?: string; readonly headers?: Record<string, string> }
-  | { readonly hang: true };
+  | { readonly hang: true }
+  /** Status line and the start of a body, then nothing more (the response never ends). */
+  | { readonly status: number; readonly stallAfter: string }
+  /** Status line, then body chunks for as long as the client keeps reading. */
+  | { readonly status: number; readonly endless: true };
 
 export interface Receiver {
   readonly url: string;
@@ -63,6 +67,23 @@ export async function startReceiver(
       };
       if ("hang" in reply) {
         hung.push(res);
+        return;
+      }
+      if ("stallAfter" in reply) {
+        res.writeHead(reply.status);
+        res.write(reply.stallAfter);
+        hung.push(res);
+        return;
+      }
+      if ("endless" in reply) {
+        res.writeHead(reply.status);
+        const chunk = "x".repeat(16 * 1024);
+        const pump = (): void => {
+          while (!res.destroyed && res.write(chunk)) {}
+          if (!res.destroyed) res.once("drain", pump);
+        };
+        hung.push(res);
+        pump();
         return;
       }
       res.writeHead(reply.status, reply.headers ?? {});

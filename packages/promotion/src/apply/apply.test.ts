@@ -560,6 +560,23 @@ describe("idempotency replay (§4)", () => {
     expect(readFileSync(fleet.telemetry.promotionApply, "utf8").startsWith(`${original}[1]\n`)).toBe(true);
   });
 
+  it("a torn last line (an append cut short by a crash) fails closed when a key is given", async () => {
+    setDecision("promote");
+    await promotionApply(input({ idempotencyKey: "k-1" }), ctx());
+    const original = readFileSync(fleet.telemetry.promotionApply, "utf8");
+    // The record of an apply that mutated the registry, cut off mid-line: retrying its key must
+    // not mutate the registry a second time.
+    writeFileSync(fleet.telemetry.promotionApply, `${original}{"idempotencyKey":"k-2","status":"appl`);
+    const before = registryText();
+    expect((await failure(promotionApply(input({ idempotencyKey: "k-2" }), ctx()))).message).toBe(
+      `invalid promotion apply telemetry JSONL: ${fleet.telemetry.promotionApply}`,
+    );
+    expect(registryText()).toBe(before);
+    // Trailing blanks without a newline are not a torn record: the replay still works.
+    writeFileSync(fleet.telemetry.promotionApply, `${original}\n  `);
+    expect(await promotionApply(input({ idempotencyKey: "k-1" }), ctx())).toMatchObject({ replayed: true });
+  });
+
   it("a matching line that is not an apply record fails closed", async () => {
     setDecision("promote");
     writeJson(fleet.telemetry.promotionApply, { idempotencyKey: "k-1", status: "applied" });
@@ -624,6 +641,17 @@ process.stdout.write(JSON.stringify({ schemaVersion: "v1", sourceFile: file, fle
     expect(valueAt(stored, "sourceFile")).toBe(fleet.registry);
     expect(valueAt(stored, "owner")).toBe("team-ops");
     expect(valueAt(stored, "policy", "autonomous", "rollout", "canaryPercent")).toBe(35);
+  });
+
+  it("a hook that cannot be started: one reason line, then the step's error line", async () => {
+    setDecision("promote");
+    const missing = path.join(repo, "no-such-hook");
+    const error = await failure(
+      promotionApply(input(), ctx({ env: { OPS_MANAGER_FLEET_REGISTRY_SCRIPT: missing } })),
+    );
+    expect(error.stderrText).toBe(
+      `error: spawn ${missing} ENOENT\nerror: failed to read/validate fleet registry\n`,
+    );
   });
 
   it("a failing hook: its stderr, then the step's error line; the mutated check has its own message", async () => {

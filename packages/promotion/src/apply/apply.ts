@@ -9,7 +9,7 @@
  * normalised form plus the fields the normaliser does not know (careful Q1).
  */
 import { randomUUID } from "node:crypto";
-import { readFile, unlink } from "node:fs/promises";
+import { open, readFile, unlink } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
@@ -44,7 +44,7 @@ import {
 } from "@ops/fleet";
 import { execa } from "execa";
 import { commandCwd, nonEmpty, repoDirectory } from "../shared/args.js";
-import { PromotionStderrError, withNewline } from "./errors.js";
+import { hookFailureReason, PromotionStderrError, withNewline } from "./errors.js";
 import {
   decisionOf,
   evidenceRefsOf,
@@ -202,19 +202,46 @@ async function findPriorRecord(plan: Plan, key: string): Promise<JsonObject | nu
   const invalid = () =>
     new ValidationError(`invalid promotion apply telemetry JSONL: ${plan.files.applyTelemetryFile}`);
   let prior: JsonObject | null = null;
-  for await (const line of readJsonlLines(plan.applyTelemetryPath)) {
-    if (line.text.trim() === "") continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line.text);
-    } catch {
-      throw invalid();
+  const lines = readJsonlLines(plan.applyTelemetryPath);
+  let next = await lines.next();
+  try {
+    while (next.done !== true) {
+      const text = next.value.text;
+      if (text.trim() !== "") {
+        let record: unknown;
+        try {
+          record = JSON.parse(text);
+        } catch {
+          throw invalid();
+        }
+        if (!isJsonObject(record)) throw invalid();
+        if (record["idempotencyKey"] === key) prior = record;
+      }
+      next = await lines.next();
     }
-    if (!isJsonObject(record)) throw invalid();
-    if (record["idempotencyKey"] === key) prior = record;
+  } finally {
+    if (next.done !== true) await lines.return({ byte: 0, line: 0 });
   }
+  // A final line without `\n` is a torn append (appends run under the registry lock, so no writer
+  // is mid-line): it may be the record of an apply that already mutated the registry, so it cannot
+  // be skipped — fail closed like any other unreadable line.
+  if (await hasTornTail(plan.applyTelemetryPath, next.value.byte)) throw invalid();
   if (prior !== null && !PromotionApplyTelemetryRowSchema.safeParse(prior).success) throw invalid();
   return prior;
+}
+
+/** True when `file` holds non-blank bytes after `byte` (the end of its last complete line). */
+async function hasTornTail(file: string, byte: number): Promise<boolean> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size <= byte) return false;
+    const tail = Buffer.alloc(size - byte);
+    const { bytesRead } = await handle.read(tail, 0, tail.length, byte);
+    return tail.toString("utf8", 0, bytesRead).trim() !== "";
+  } finally {
+    await handle.close();
+  }
 }
 
 interface RegistryView {
@@ -281,7 +308,7 @@ async function validateWithHook(
   });
   const stderr = typeof result.stderr === "string" ? result.stderr : "";
   if (result.exitCode !== 0) {
-    const why = result.exitCode === undefined ? `error: ${result.shortMessage}` : "";
+    const why = result.exitCode === undefined ? `error: ${hookFailureReason(result)}` : "";
     throw new RegistryStepError(withNewline(stderr) + withNewline(why));
   }
   let parsed: unknown;

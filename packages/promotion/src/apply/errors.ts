@@ -28,3 +28,18 @@ export function isPromotionStderrError(value: unknown): value is PromotionStderr
 export function withNewline(text: string): string {
   return text === "" || text.endsWith("\n") ? text : `${text}\n`;
 }
+
+/**
+ * One line saying why a hook executable did not run to an exit status (not found, not executable,
+ * killed by a signal): execa's original error (`spawn <file> ENOENT`) when there is one, else its
+ * short message, newlines folded — so the caller's `error:` line is a single line.
+ */
+export function hookFailureReason(result: {
+  readonly originalMessage?: string | undefined;
+  readonly shortMessage?: string | undefined;
+}): string {
+  const message = [result.originalMessage, result.shortMessage].find(
+    (text): text is string => text !== undefined && text.trim() !== "",
+  );
+  return (message ?? "the hook did not run").replace(/\s*\n\s*/g, " ").trim();
+}

@@ -147,6 +147,38 @@ describe("promotion ci: evaluated (in-process evaluator)", () => {
   });
 });
 
+describe("promotion ci: output paths that are directories", () => {
+  it("fail before the evaluator runs: no promotion state, telemetry, result or summary written", async () => {
+    const outDir = path.join(temp.path, "out-dir");
+    mkdirSync(outDir);
+    const cases: [Partial<PromotionCiInput>, Record<string, string>][] = [
+      [{ resultFile: outDir }, {}],
+      [{ summaryFile: outDir }, {}],
+      [{ skipOnMissingEvidence: true, drillStateFile: "absent.json", summaryFile: outDir }, {}],
+      [{}, { GITHUB_STEP_SUMMARY: outDir }],
+    ];
+    for (const [input, env] of cases) {
+      try {
+        await ci(input, env);
+        expect.unreachable();
+      } catch (error) {
+        expect(isOpsError(error) && [error.message, error.exitCode]).toEqual([
+          `cannot write ${outDir} (EISDIR)`,
+          1,
+        ]);
+      }
+    }
+    for (const file of [
+      evidence.promotionStateFile,
+      evidence.promotionTelemetryFile,
+      evidence.ciResultFile,
+      evidence.ciSummaryFile,
+    ]) {
+      expect(existsSync(file)).toBe(false);
+    }
+  });
+});
+
 describe("promotion ci: skip mode", () => {
   it("skips when evidence is missing: result, summary, step summary; no promotion state; exit 0", async () => {
     rmSync(evidence.handoffTelemetryFile);

@@ -29,6 +29,7 @@ import type { FleetStatusProducer } from "../gates/evidence.js";
 import { PromotionGatesMessage } from "../gates/promotion-gates.js";
 import { PROMOTION_SCHEMA_VERSION } from "../gates/schemas.js";
 import {
+  assertNotDirectories,
   commandCwd,
   type EffectivePath,
   effectivePath,
@@ -160,6 +161,14 @@ export async function promotionCi(
   // Step 3: parent directories of the wrapper's outputs, even if a later step fails.
   await ensureDirectory(path.dirname(summaryFile.file));
   await ensureDirectory(path.dirname(resultFile.file));
+  // Beyond §2 (careful): an output path that is a directory fails here, before the evaluator
+  // writes the promotion state and telemetry of a run whose result could not be recorded.
+  const stepSummary = env[GITHUB_STEP_SUMMARY_ENV];
+  await assertNotDirectories([
+    resultFile.file,
+    summaryFile.file,
+    ...(nonEmpty(stepSummary) ? [path.resolve(cwd, stepSummary)] : []),
+  ]);
 
   // Step 4: missing evidence, in order; entries are the effective path strings.
   const missing: string[] = [];

@@ -490,6 +490,28 @@ describe("promotion gates: --fail-on-hold, artifacts, repeated runs", () => {
     expect(existsSync(evidence.promotionStateFile)).toBe(false);
   });
 
+  it("an unusable output path (a directory, a path below a file) fails before either artifact is written", async () => {
+    await run();
+    const stateBefore = readFileSync(evidence.promotionStateFile, "utf8");
+    const outDir = path.join(temp.path, "out-dir");
+    mkdirSync(outDir);
+    for (const input of [{ promotionTelemetryFile: outDir }, { promotionStateFile: outDir }]) {
+      expect(await failure(run({ ...input, traceId: "trace-2" }))).toEqual({
+        message: `cannot write ${outDir} (EISDIR)`,
+        exitCode: 1,
+      });
+    }
+    // A telemetry path below a regular file cannot be created: also refused before the state write.
+    const underFile = path.join(evidence.fleetStatusFile, "promotion.jsonl");
+    expect(await failure(run({ promotionTelemetryFile: underFile, traceId: "trace-3" }))).toEqual({
+      message: `cannot create directory ${evidence.fleetStatusFile} (EEXIST)`,
+      exitCode: 1,
+    });
+    // The latest decision was not replaced by one whose history line could not be appended.
+    expect(readFileSync(evidence.promotionStateFile, "utf8")).toBe(stateBefore);
+    expect(readLines(evidence.promotionTelemetryFile)).toHaveLength(1);
+  });
+
   it("keeps the logical repo path (symlinks not resolved)", async () => {
     symlinkSync(repo, path.join(temp.path, "link"));
     const { document } = await run({ repo: "link" });

@@ -7,6 +7,7 @@ import path from "node:path";
 import {
   appendJsonl,
   type Clock,
+  ensureDirectory,
   fleetPaths,
   formatTimestamp,
   PromotionDecision,
@@ -17,6 +18,7 @@ import {
   writeJsonAtomic,
 } from "@ops/contract";
 import {
+  assertNotDirectories,
   commandCwd,
   effectivePath,
   nonEmpty,
@@ -196,6 +198,11 @@ export async function promotionGates(
   PromotionDecisionSchema.parse(document);
 
   // §7: state (atomic replace, careful Q12) then telemetry, before stdout and the --fail-on-hold exit.
+  // Both destinations are prepared and checked first: the state is never replaced without its
+  // history line (a telemetry path under a file, or a directory, fails before any write).
+  await ensureDirectory(path.dirname(stateFile.file));
+  await ensureDirectory(path.dirname(telemetryFile.file));
+  await assertNotDirectories([stateFile.file, telemetryFile.file]);
   await writeJsonAtomic(stateFile.file, document);
   await appendJsonl(telemetryFile.file, document);
 

@@ -9,7 +9,7 @@
 import { type Clock, errorMessage, formatJson } from "@ops/contract";
 import { execa } from "execa";
 import { type PromotionApplyInput, promotionApply } from "../apply/apply.js";
-import { isPromotionStderrError, withNewline } from "../apply/errors.js";
+import { hookFailureReason, isPromotionStderrError, withNewline } from "../apply/errors.js";
 
 export const PROMOTION_CI_SCRIPT_ENV = "OPS_MANAGER_PROMOTION_CI_SCRIPT";
 export const PROMOTION_APPLY_SCRIPT_ENV = "OPS_MANAGER_PROMOTION_APPLY_SCRIPT";
@@ -50,7 +50,7 @@ export async function runHook(
   const all = typeof result.all === "string" ? result.all : `${stdout}${stderr}`;
   if (result.exitCode === undefined) {
     // Not run at all (ENOENT, EACCES) or killed by a signal: a failure with a reason.
-    const why = `error: ${result.shortMessage}`;
+    const why = `error: ${hookFailureReason(result)}\n`;
     return { exitCode: 1, stdout, stderr: withNewline(stderr) + why, output: withNewline(all) + why };
   }
   return { exitCode: result.exitCode, stdout, stderr, output: all };

@@ -119,6 +119,28 @@ describe("in-process CI wrapper + evaluator + apply", () => {
     expect(readFileSync(fleet.registry, "utf8")).toBe(registryBefore);
   });
 
+  it("empty path flags count as not given, as in the CI wrapper: the defaults are written and read", async () => {
+    writeEvidence();
+    const result = await run({
+      mode: "dry_run",
+      resultFile: "",
+      summaryFile: "",
+      promotionCiResultFile: "",
+      promotionCiSummaryFile: "",
+    });
+    expect(result).toMatchObject({
+      status: "preview",
+      decision: "promote",
+      files: {
+        resultFile: fleet.promotionOrchestrateResult,
+        summaryFile: fleet.promotionOrchestrateSummary,
+        promotionCiResultFile: fleet.promotionCiResult,
+        promotionCiSummaryFile: fleet.promotionCiSummary,
+      },
+    });
+    expect(readJson(fleet.promotionOrchestrateResult)).toEqual(result);
+  });
+
   it("apply: the fresh decision gates the mutation; apply reads the CI result as its promotion state", async () => {
     writeEvidence();
     const stepSummary = path.join(repo, "step-summary.md");

@@ -2,7 +2,7 @@
 // executable node script (OPS_MANAGER_PROMOTION_CI_SCRIPT) that writes a decision document shaped
 // like spec 30/31 output; promotion apply in-process (the real one, on a registry checked by the
 // real validator) or replaced by a recording script (OPS_MANAGER_PROMOTION_APPLY_SCRIPT).
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fleetPaths } from "@ops/contract";
 import { makeTempDir, type TempDir } from "@ops/testkit";
@@ -568,7 +568,8 @@ describe("CI failures stop every mode (Q3)", () => {
       run({ mode: "dry_run" }, { OPS_MANAGER_PROMOTION_CI_SCRIPT: path.join(repo, "nope.sh") }),
     );
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderrText).toMatch(/^error: .*nope\.sh/m);
+    // One `error:` line naming the hook (execa's multi-line message is not relayed as is).
+    expect(missing.stderrText).toBe(`error: spawn ${path.join(repo, "nope.sh")} ENOENT\n`);
   });
 
   it("CI result missing or not JSON after a successful wrapper", async () => {
@@ -625,6 +626,33 @@ describe("own validation (§1 order), before anything runs", () => {
     expect(error.message).toBe(message);
     expect(error.exitCode).toBe(1);
     expect(recordedCalls()).toEqual([]);
+  });
+
+  it("an output path that is a directory fails before CI and apply run: the registry is untouched", async () => {
+    const registryBefore = readFileSync(fleet.registry, "utf8");
+    const outDir = path.join(repo, "out-dir");
+    mkdirSync(outDir);
+    for (const overrides of [
+      { resultFile: outDir },
+      { summaryFile: outDir },
+    ] satisfies Partial<PromotionOrchestrateInput>[]) {
+      const error = await failure(
+        run({ mode: "apply", ...GOVERNANCE, ...overrides }, { CI_RESULT: ciResult("promote") }),
+      );
+      expect(error.message).toBe(`cannot write ${outDir} (EISDIR)`);
+      expect(error.exitCode).toBe(1);
+    }
+    const stepError = await failure(
+      run(
+        { mode: "rollback", ...GOVERNANCE },
+        { CI_RESULT: ciResult("promote"), GITHUB_STEP_SUMMARY: outDir },
+      ),
+    );
+    expect(stepError.message).toBe(`cannot write ${outDir} (EISDIR)`);
+    expect(recordedCalls()).toEqual([]);
+    expect(readFileSync(fleet.registry, "utf8")).toBe(registryBefore);
+    expect(existsSync(fleet.promotionApplyState)).toBe(false);
+    expect(existsSync(fleet.telemetry.promotionApply)).toBe(false);
   });
 
   it("dry_run needs no governance", async () => {

@@ -23,7 +23,13 @@ import {
 } from "@ops/contract";
 import { PromotionStderrError, withNewline } from "../apply/errors.js";
 import { parseExpandStep } from "../apply/schemas.js";
-import { commandCwd, nonEmpty, type PromotionEvidenceFlags, repoDirectory } from "../shared/args.js";
+import {
+  assertNotDirectories,
+  commandCwd,
+  nonEmpty,
+  type PromotionEvidenceFlags,
+  repoDirectory,
+} from "../shared/args.js";
 import { runCiInProcess } from "./ci-delegate.js";
 import {
   type DelegateContext,
@@ -191,11 +197,14 @@ export async function promotionOrchestrate(
   const cwd = commandCwd(ctx);
   const repo = await repoDirectory(input.repo as string, cwd);
   const fleet = fleetPaths(repo);
+  // An empty path flag counts as not given, as in the CI wrapper (which would otherwise write its
+  // default result while this reads "").
+  const orDefault = (value: string | undefined, fallback: string) => (nonEmpty(value) ? value : fallback);
   const files = {
-    resultFile: input.resultFile ?? fleet.promotionOrchestrateResult,
-    summaryFile: input.summaryFile ?? fleet.promotionOrchestrateSummary,
-    promotionCiResultFile: input.promotionCiResultFile ?? fleet.promotionCiResult,
-    promotionCiSummaryFile: input.promotionCiSummaryFile ?? fleet.promotionCiSummary,
+    resultFile: orDefault(input.resultFile, fleet.promotionOrchestrateResult),
+    summaryFile: orDefault(input.summaryFile, fleet.promotionOrchestrateSummary),
+    promotionCiResultFile: orDefault(input.promotionCiResultFile, fleet.promotionCiResult),
+    promotionCiSummaryFile: orDefault(input.promotionCiSummaryFile, fleet.promotionCiSummary),
   };
   const evidenceRefs = (input.evidenceRefs ?? []).filter(nonEmpty);
   const resultPath = path.resolve(cwd, files.resultFile);
@@ -204,6 +213,14 @@ export async function promotionOrchestrate(
   await ensureDirectory(path.dirname(summaryPath));
 
   const env = ctx.env ?? process.env;
+  // Beyond §2 (careful): the outputs are checked before the delegates run, so a result path that
+  // is a directory never lets apply mutate the registry and then fail without a result.
+  const stepSummary = env["GITHUB_STEP_SUMMARY"];
+  await assertNotDirectories([
+    resultPath,
+    summaryPath,
+    ...(nonEmpty(stepSummary) ? [path.resolve(cwd, stepSummary)] : []),
+  ]);
   const delegateCtx: DelegateContext = { env, cwd, clock: ctx.clock };
   const relay = ctx.stderr ?? process.stderr;
 
@@ -261,7 +278,6 @@ export async function promotionOrchestrate(
   const summary = renderSummary(result);
   await writeJsonAtomic(resultPath, result);
   await writeFileAtomic(summaryPath, summary);
-  const stepSummary = env["GITHUB_STEP_SUMMARY"];
   if (nonEmpty(stepSummary)) await appendFile(path.resolve(cwd, stepSummary), summary);
   return result;
 }

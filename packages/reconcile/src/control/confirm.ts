@@ -18,7 +18,6 @@
  *   (whose status does carry it) before the event, so the decision is read from there.
  */
 
-import { setTimeout as sleepMs } from "node:timers/promises";
 import {
   assertValidLoopId,
   type Clock,
@@ -29,6 +28,7 @@ import {
 } from "@ops/contract";
 import { resolveRepoDir } from "@ops/health";
 import { isControlIntent, loopRunSnapshot } from "@ops/transport-local";
+import { sleepLong } from "@ops/transport-sprite";
 import { parseHookObject, runHook } from "../pipeline/hooks.js";
 import { isRuntimeProcessAlive } from "../status/runtime-process.js";
 import type { ConfirmReason, ConfirmResult, ControlIntentName } from "./schemas.js";
@@ -148,7 +148,8 @@ export async function runConfirmation(
   ctx: ConfirmContext = {},
 ): Promise<ConfirmIntentResult> {
   const clock = ctx.clock ?? systemClock;
-  const sleep = ctx.sleep ?? ((ms: number) => sleepMs(ms).then(() => undefined));
+  // Also for intervals beyond a Node timer's 24.8-day limit (which would otherwise fire after 1 ms).
+  const sleep = ctx.sleep ?? ((ms: number) => sleepLong(ms));
   const interval = params.intervalSeconds === 0 ? 1 : params.intervalSeconds;
   const snapshotter = snapshotSource(params, ctx);
   const processAlive = ctx.processAlive ?? isRuntimeProcessAlive;

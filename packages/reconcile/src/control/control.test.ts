@@ -441,6 +441,26 @@ describe("control, local transport (spec 15 §2.1)", () => {
     });
   });
 
+  it("a confirmation timeout beyond a Node timer's limit does not kill the confirm hook at once", async () => {
+    const repo = newRepo();
+    repo.scenario("awaitingApproval", "demo-loop");
+    const slow = writeScript(
+      repo.root,
+      "confirm-slow.sh",
+      `sleep 0.3; echo '{"intent":"approve","confirmed":true,"reason":"stub"}'`,
+    );
+    const result = await controlIntent(
+      base(repo.root, { intent: "approve", timeoutSeconds: "3000000", intervalSeconds: "1" }),
+      ctx({}, { OPS_MANAGER_CONFIRM_SCRIPT: slow }),
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.intent).toMatchObject({
+      status: "confirmed",
+      confirmExitCode: 0,
+      confirm: { reason: "stub" },
+    });
+  });
+
   it("defaults: by from $USER (else unknown), trace id from OPS_MANAGER_TRACE_ID, generated key", async () => {
     const repo = newRepo();
     repo.scenario("awaitingApproval", "demo-loop");

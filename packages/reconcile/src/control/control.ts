@@ -40,6 +40,7 @@ import {
   runRuntimeCommand,
   runtimeControlArgv,
 } from "@ops/transport-local";
+import { MAX_TIMER_MS } from "@ops/transport-sprite";
 import { hookScript, parseHookObject, runHook } from "../pipeline/hooks.js";
 import {
   type ConfirmContext,
@@ -272,7 +273,9 @@ function controlLockTimeoutMs(options: ControlOptions, ctx: ControlContext): num
 
 function confirmHookTimeoutMs(options: ControlOptions, ctx: ControlContext): number {
   return (
-    ctx.confirmHookTimeoutMs ?? (options.timeoutSeconds + Math.max(options.intervalSeconds, 1) + 60) * 1000
+    ctx.confirmHookTimeoutMs ??
+    // Capped to what a Node timer takes: a longer limit would kill the hook after 1 ms.
+    Math.min(MAX_TIMER_MS, (options.timeoutSeconds + Math.max(options.intervalSeconds, 1) + 60) * 1000)
   );
 }
 

@@ -709,6 +709,44 @@ describe("a failed service request through the real client (@ops/transport-sprit
     ]);
   });
 
+  it("a multi-line error body is passed through as one `error:` line, as service-client prints it", async () => {
+    const url = await listen((_req, res) => {
+      res.writeHead(500, { "Content-Type": "text/plain" });
+      res.end("proxy error\nupstream unavailable\n");
+    });
+    const stderr: string[] = [];
+    const repo = newRepo();
+    const result = await controlIntent(input(repo.root, { serviceBaseUrl: url, retryBackoffSeconds: "0" }), {
+      clock: fixedClock,
+      env: {},
+      stderr: (text) => stderr.push(text),
+    });
+    expect(result.intent).toMatchObject({ status: "ambiguous", exitCode: 2 });
+    expect(stderr).toEqual([
+      `error: service request failed (method=POST url=${url}/ops/control code=500): proxy error upstream unavailable\n`,
+    ]);
+    // The body itself stays line by line in the record.
+    expect(String(result.intent.commandOutput)).toContain(
+      "last response body:\nproxy error\nupstream unavailable",
+    );
+  });
+
+  it("credentials in --service-base-url never reach the recorded command (the client refuses to send)", async () => {
+    const repo = newRepo();
+    const result = await controlIntent(
+      input(repo.root, { serviceBaseUrl: "http://ops:hunter2@127.0.0.1:9/" }),
+      { clock: fixedClock, env: {} },
+    );
+    expect(result.intent).toMatchObject({
+      status: "failed_command",
+      command: "POST http://127.0.0.1:9/ops/control",
+      commandOutput: "--base-url must not contain credentials (use --token)",
+    });
+    for (const file of Object.values(artifacts(repo.root))) {
+      expect(JSON.stringify(file)).not.toContain("hunter2");
+    }
+  });
+
   it("a per-attempt timeout → ambiguous", async () => {
     const url = await listen(() => {
       // never answers

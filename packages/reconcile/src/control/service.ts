@@ -39,6 +39,7 @@ import { errorMessage } from "@ops/contract";
 import { outputTail } from "@ops/transport-local";
 import {
   PENDING_KEY_REASON,
+  redactUrl,
   serviceFailureMessage,
   serviceRequest,
   type TransportFailureKind,
@@ -207,9 +208,12 @@ export function hookServiceControlClient(
   };
 }
 
-/** `POST <base-url without trailing "/">/ops/control` (spec 15 §2.2 step 2). */
+/**
+ * `POST <base-url without trailing "/">/ops/control` (spec 15 §2.2 step 2). User info in the URL
+ * (which the client refuses to send) is removed: the command is printed and kept in the logs.
+ */
 export function serviceControlCommand(baseUrl: string): string {
-  return `POST ${baseUrl.replace(/\/+$/, "")}/ops/control`;
+  return `POST ${redactUrl(baseUrl).replace(/\/+$/, "")}/ops/control`;
 }
 
 /** The service's own confirmation defaults (spec 16 §3.4 step 2), used when sizing the client limit. */
@@ -346,6 +350,14 @@ function attemptRecords(
   }));
 }
 
+/**
+ * The client error as `ops-manager service-client` prints it (spec 15 §2.4: passed through): one
+ * `error:` line — a multi-line response body excerpt is folded onto it, as the CLI does.
+ */
+function passThroughError(error: string): string {
+  return `error: ${errorMessage(error) || "service request failed"}`;
+}
+
 /** A failed client call that demonstrably did not run control (spec 15 §2.2 step 3, careful Q15-3). */
 function clientFailure(
   body: string,
@@ -364,7 +376,7 @@ function clientFailure(
     executionStatus: "failed_command",
     confirmationStatus: "not_attempted",
     confirmationAttempted: false,
-    stderr: `error: ${error}`,
+    stderr: passThroughError(error),
     ...(attempts === undefined ? {} : { attempts }),
   };
 }
@@ -409,7 +421,7 @@ function ambiguousFailure(
     executionStatus: "unknown",
     confirmationStatus: "not_attempted",
     confirmationAttempted: false,
-    stderr: `error: ${error}`,
+    stderr: passThroughError(error),
     ...(attempts === undefined ? {} : { attempts }),
   };
 }

@@ -12,6 +12,7 @@ import {
   OpsError,
   type OpsPaths,
   opsPaths,
+  runtimePaths,
   ValidationError,
 } from "@ops/contract";
 import {
@@ -24,6 +25,7 @@ import {
   selectThresholdProfilesFile,
   thresholdProfile,
 } from "@ops/health";
+import { isRuntimeArtifact } from "@ops/transport-local";
 import type { ReconcileContext } from "./context.js";
 import { hookErrorMessage, hookScript, parseHookObject, runHook } from "./hooks.js";
 import type { Transport } from "./schemas.js";
@@ -391,6 +393,8 @@ export async function resolveReconcileOptions(
         : { path: path.resolve(cwd, alertConfigValue), shown: alertConfigValue },
   };
 
+  await assertNoRuntimeArtifactTargets(input, files, runtimePaths(repoPath, flags.loop));
+
   return {
     repoPath,
     loopId: flags.loop,
@@ -414,6 +418,39 @@ export async function resolveReconcileOptions(
     cwd,
     env,
   };
+}
+
+/** The file flags reconcile writes to, with their flag names. */
+const WRITTEN_FILE_FLAGS = [
+  ["stateFile", "state", "--state-file"],
+  ["cursorFile", "cursor", "--cursor-file"],
+  ["driftStateFile", "driftState", "--drift-state-file"],
+  ["driftHistoryFile", "driftHistory", "--drift-history-file"],
+  ["sequenceStateFile", "sequenceState", "--sequence-state-file"],
+  ["sequenceTelemetryFile", "sequenceTelemetry", "--sequence-telemetry-file"],
+  ["heartbeatStateFile", "heartbeatState", "--heartbeat-state-file"],
+  ["heartbeatTelemetryFile", "heartbeatTelemetry", "--heartbeat-telemetry-file"],
+  ["alertDispatchStateFile", "alertDispatchState", "--alert-dispatch-state-file"],
+  ["alertDispatchTelemetryFile", "alertDispatchTelemetry", "--alert-dispatch-telemetry-file"],
+] as const;
+
+/**
+ * Reconcile rewrites or appends to every file above; none of them may be one of the runtime's own
+ * files (e.g. `--state-file .superloop/state.json`, the runtime's state rather than the manager's,
+ * would be replaced by the lifecycle projection). Checked before anything is ingested or written.
+ */
+async function assertNoRuntimeArtifactTargets(
+  input: ReconcileInput,
+  files: ReconcileFiles,
+  runtime: ReturnType<typeof runtimePaths>,
+): Promise<void> {
+  for (const [inputKey, fileKey, flag] of WRITTEN_FILE_FLAGS) {
+    if (given(input[inputKey]) === null) continue; // defaults live under <ops>/
+    const file = files[fileKey];
+    if (await isRuntimeArtifact(file.path, runtime)) {
+      throw new ValidationError(`${flag} must not be a runtime artifact: ${file.shown}`);
+    }
+  }
 }
 
 /** The profile-backed values a resolver returned (numbers only; anything else is left to validation). */

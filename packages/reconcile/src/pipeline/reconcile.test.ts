@@ -515,6 +515,48 @@ describe("reconcile: validation (spec 13 §2)", () => {
     }
   });
 
+  it("an output file flag naming a runtime file is refused before anything is read or written", async () => {
+    twoEventLoop();
+    const runtime = runtimePaths(repo.root, LOOP);
+    const before = {
+      events: fs.readFileSync(runtime.events, "utf8"),
+      state: fs.readFileSync(runtime.state, "utf8"),
+    };
+    const cases: [ReconcileInput, string][] = [
+      // The runtime's state.json mistaken for the manager's (relative to the working directory).
+      [
+        { stateFile: ".superloop/state.json" },
+        "--state-file must not be a runtime artifact: .superloop/state.json",
+      ],
+      [
+        { cursorFile: runtime.events, fromStart: true },
+        `--cursor-file must not be a runtime artifact: ${runtime.events}`,
+      ],
+      [
+        { transport: "sprite_service", serviceBaseUrl: "http://127.0.0.1:9", cursorFile: runtime.events },
+        `--cursor-file must not be a runtime artifact: ${runtime.events}`,
+      ],
+      [
+        { sequenceStateFile: runtime.runSummary },
+        `--sequence-state-file must not be a runtime artifact: ${runtime.runSummary}`,
+      ],
+      [
+        { heartbeatTelemetryFile: runtime.decisions },
+        `--heartbeat-telemetry-file must not be a runtime artifact: ${runtime.decisions}`,
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const attempt = reconcile(input(flags), context(new TestClock(NOW), { cwd: repo.root }));
+      await expect(attempt, message).rejects.toThrow(message);
+      await expect(
+        reconcile(input(flags), context(new TestClock(NOW), { cwd: repo.root })),
+      ).rejects.toBeInstanceOf(ValidationError);
+      expect(fs.readdirSync(files().dir)).toEqual([]);
+    }
+    expect(fs.readFileSync(runtime.events, "utf8")).toBe(before.events);
+    expect(fs.readFileSync(runtime.state, "utf8")).toBe(before.state);
+  });
+
   it("an invalid profile value in the catalog fails the threshold check (reconcile rejects decimals)", async () => {
     twoEventLoop();
     const catalog = readJson(BUNDLED_PROFILES);
