@@ -25,6 +25,8 @@ describe("loop id validation (spec 10 quirk Q10-3)", () => {
     ["a b", "invalid_characters"],
     ["a&b", "invalid_characters"],
     ["x".repeat(129), "too_long"],
+    ["fleet", "reserved"],
+    ["FLEET", "reserved"],
   ])("rejects %j as %s with a one-line ValidationError", (id, problem) => {
     expect(loopIdProblem(id)).toBe(problem);
     expect(() => assertValidLoopId(id)).toThrow(ValidationError);
@@ -34,6 +36,13 @@ describe("loop id validation (spec 10 quirk Q10-3)", () => {
       expect((error as Error).message).not.toContain("\n");
       expect((error as ValidationError).exitCode).toBe(1);
     }
+  });
+
+  it("names the fleet's own directory when refusing `fleet`", () => {
+    expect(() => assertValidLoopId("fleet")).toThrow(
+      `invalid loop id for --loop: "fleet" is reserved for the fleet's own directory`,
+    );
+    expect(loopIdProblem("fleets")).toBeNull();
   });
 });
 

@@ -10,15 +10,32 @@ import { ValidationError } from "./errors.js";
 export const LOOP_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 export const LOOP_ID_MAX_LENGTH = 128;
 
-export type LoopIdProblem = "empty" | "too_long" | "invalid_characters" | "dot_segment";
+export type LoopIdProblem = "empty" | "too_long" | "invalid_characters" | "dot_segment" | "reserved";
+
+/**
+ * `.superloop/ops-manager/fleet/` is the fleet's own directory, next to the per-loop ones: a loop of
+ * that name would overwrite the fleet's state.json and interleave its telemetry. Compared without
+ * case, for case-insensitive file systems.
+ */
+export const RESERVED_LOOP_ID = "fleet";
 
 export function loopIdProblem(loopId: string): LoopIdProblem | null {
   if (loopId.length === 0) return "empty";
   if (loopId.length > LOOP_ID_MAX_LENGTH) return "too_long";
   if (loopId === "." || loopId === "..") return "dot_segment";
   if (!LOOP_ID_PATTERN.test(loopId)) return "invalid_characters";
+  if (loopId.toLowerCase() === RESERVED_LOOP_ID) return "reserved";
   return null;
 }
+
+/** Why a loop id is refused, completing `loopId "<id>" …` / `invalid loop id for <flag>: "<id>" …`. */
+export const LOOP_ID_PROBLEM_TEXT: Readonly<Record<LoopIdProblem, string>> = {
+  empty: "must not be empty",
+  too_long: `must be at most ${LOOP_ID_MAX_LENGTH} characters`,
+  invalid_characters: "may contain only letters, digits, '.', '_' and '-'",
+  dot_segment: "must not be '.' or '..'",
+  reserved: "is reserved for the fleet's own directory",
+};
 
 export function isValidLoopId(loopId: string): boolean {
   return loopIdProblem(loopId) === null;
@@ -28,13 +45,9 @@ export function isValidLoopId(loopId: string): boolean {
 export function assertValidLoopId(loopId: string, flag = "--loop"): string {
   const problem = loopIdProblem(loopId);
   if (problem === null) return loopId;
-  const why: Record<LoopIdProblem, string> = {
-    empty: "must not be empty",
-    too_long: `must be at most ${LOOP_ID_MAX_LENGTH} characters`,
-    invalid_characters: "may contain only letters, digits, '.', '_' and '-'",
-    dot_segment: "must not be '.' or '..'",
-  };
-  throw new ValidationError(`invalid loop id for ${flag}: ${JSON.stringify(loopId)} ${why[problem]}`);
+  throw new ValidationError(
+    `invalid loop id for ${flag}: ${JSON.stringify(loopId)} ${LOOP_ID_PROBLEM_TEXT[problem]}`,
+  );
 }
 
 export const SUPERLOOP_DIR = ".superloop";

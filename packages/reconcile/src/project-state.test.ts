@@ -397,6 +397,23 @@ describe("project-state: validation (spec wording, nothing written)", () => {
     expectNothingWritten();
   });
 
+  it("a --state-file naming a runtime file (the runtime's own state.json) is refused and left intact", async () => {
+    const loop = repo.scenario("running", LOOP);
+    const before = fs.readFileSync(repo.paths.state, "utf8");
+    await expectError(
+      { repo: repo.root, loop: LOOP, stateFile: repo.paths.state },
+      `--state-file must not be a runtime artifact: ${repo.paths.state}`,
+    );
+    const alias = path.join(tmp.path, "linked-state.json");
+    fs.symlinkSync(loop.paths.events, alias);
+    await expectError(
+      { repo: repo.root, loop: LOOP, stateFile: alias },
+      `--state-file must not be a runtime artifact: ${alias}`,
+    );
+    expect(fs.readFileSync(repo.paths.state, "utf8")).toBe(before);
+    expectNothingWritten();
+  });
+
   it("generated snapshot fails: the snapshot's own error passes through", async () => {
     // No loop directory at all.
     await expect(projectState({ repo: repo.root, loop: LOOP }, ctx)).rejects.toMatchObject({

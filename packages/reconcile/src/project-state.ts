@@ -8,6 +8,7 @@ import {
   type JsonObject,
   opsPaths,
   resolveRepoPath,
+  runtimePaths,
   systemClock,
   ValidationError,
   type WithLockOptions,
@@ -15,7 +16,7 @@ import {
   writeJsonAtomic,
 } from "@ops/contract";
 import { resolveRepoDir } from "@ops/health";
-import { type CommandContext, loopRunSnapshot } from "@ops/transport-local";
+import { type CommandContext, isRuntimeArtifact, loopRunSnapshot } from "@ops/transport-local";
 import { readEventEnvelopeFile, readSnapshotFile } from "./envelope-inputs.js";
 import {
   EMPTY_EVENT_BATCH,
@@ -165,6 +166,10 @@ export async function projectState(
 
   const stateFlag = optionalFlag(input.stateFile);
   const stateFile = stateFlag === null ? opsPaths(repoPath, loop).state : resolveAgainst(stateFlag, ctx);
+  // A mistyped --state-file (e.g. the runtime's own .superloop/state.json) must not replace it.
+  if (stateFlag !== null && (await isRuntimeArtifact(stateFile, runtimePaths(repoPath, loop)))) {
+    throw new ValidationError(`--state-file must not be a runtime artifact: ${stateFlag}`);
+  }
 
   return commitLifecycleState(
     {

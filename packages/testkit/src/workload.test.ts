@@ -126,13 +126,11 @@ describe("generateWorkload", () => {
     await driverRepo.cleanup();
   });
 
-  it("writes 100k events well under two seconds", async () => {
+  // Its speed is measured by the benchmarks (bench/), not asserted here: a timed unit test flakes.
+  it("writes 100k events across 10 loops", async () => {
     const root = tempDir();
-    const started = performance.now();
     const result = await generateWorkload({ seed: 99, loops: 10, eventsPerLoop: 10_000, root });
-    const elapsed = performance.now() - started;
     expect(result.totalEvents).toBe(100_000);
-    expect(elapsed).toBeLessThan(2000);
   });
 
   it("validates its counts", async () => {

@@ -102,7 +102,7 @@ describe("ops-manager poll-events", () => {
       repo.root,
     );
     expect(code).toBe(1);
-    expect(err).toBe(`error: cannot create directory ${blocker} (EEXIST)\n`);
+    expect(err).toBe(`error: cannot create directory ${blocker} (ENOTDIR)\n`);
     expect(readFileSync(blocker, "utf8")).toBe("keep");
   });
 

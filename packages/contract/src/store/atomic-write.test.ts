@@ -22,7 +22,7 @@ describe("writeJsonAtomic", () => {
   it("fails cleanly when a parent path is a regular file", async () => {
     await writeFile(path.join(dir, "blocker"), "not a directory");
     await expect(writeJsonAtomic(path.join(dir, "blocker", "state.json"), { v: 1 })).rejects.toThrow(
-      `cannot create directory ${path.join(dir, "blocker")} (EEXIST)`,
+      `cannot create directory ${path.join(dir, "blocker")} (ENOTDIR)`,
     );
     expect(await readFile(path.join(dir, "blocker"), "utf8")).toBe("not a directory");
   });

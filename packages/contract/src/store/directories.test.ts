@@ -29,7 +29,7 @@ describe("ensureDirectory", () => {
   it("rejects with one line naming the path when a file is in the way, and leaves the file alone", async () => {
     await writeFile(path.join(dir, "blocker"), "keep");
     await expect(ensureDirectory(path.join(dir, "blocker"))).rejects.toThrow(
-      `cannot create directory ${path.join(dir, "blocker")} (EEXIST)`,
+      `cannot create directory ${path.join(dir, "blocker")} (ENOTDIR)`,
     );
     await expect(ensureDirectory(path.join(dir, "blocker", "below"))).rejects.toThrow(/\(ENOTDIR\)$/);
     expect(await readFile(path.join(dir, "blocker"), "utf8")).toBe("keep");

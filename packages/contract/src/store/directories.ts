@@ -42,15 +42,18 @@ async function tryMkdir(dir: string): Promise<"done" | "missing-parent"> {
   } catch (error) {
     const code = errnoCode(error);
     if (code === "ENOENT") return "missing-parent";
-    // EEXIST is fine when it is a directory (also a concurrent creator); a file in the way is not.
-    if (
-      code === "EEXIST" &&
-      (await stat(dir).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ))
-    )
-      return "done";
+    // EEXIST is fine when it is a directory (also a concurrent creator); a file in the way is
+    // reported as what it is: not a directory.
+    if (code === "EEXIST") {
+      if (
+        await stat(dir).then(
+          (found) => found.isDirectory(),
+          () => false,
+        )
+      )
+        return "done";
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: "ENOTDIR" });
+    }
     throw error;
   }
 }

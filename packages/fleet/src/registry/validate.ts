@@ -19,7 +19,7 @@ import {
   FLEET_POLICY_INTENTS,
   isJsonObject,
   type JsonObject,
-  LOOP_ID_MAX_LENGTH,
+  LOOP_ID_PROBLEM_TEXT,
   loopIdProblem,
   parseTimestamp,
 } from "@ops/contract";
@@ -77,16 +77,6 @@ function objectOrUndefined(value: JsonObject | undefined | null): JsonObject | u
   return value === null ? undefined : value;
 }
 
-const LOOP_ID_WHY = {
-  empty: "must not be empty",
-  too_long: `must be at most ${LOOP_ID_MAX_LENGTH} characters`,
-  invalid_characters: "may contain only letters, digits, '.', '_' and '-'",
-  dot_segment: "must not be '.' or '..'",
-} as const;
-
-/** `fleetPaths(repo).dir` is `.superloop/ops-manager/fleet`, next to the per-loop directories. */
-const RESERVED_LOOP_ID = "fleet";
-
 function validateTopLevel(document: JsonObject, errors: string[]): unknown[] | undefined {
   if (document["schemaVersion"] !== "v1") errors.push('schemaVersion must be "v1"');
   if (isPresent(document["fleetId"]) && typeof document["fleetId"] !== "string") {
@@ -122,12 +112,9 @@ function validateLoopEntry(entry: unknown, index: number, errors: string[]): voi
     errors.push(`${at}: loopId must be a non-empty string`);
   } else {
     const problem = loopIdProblem(loopId);
-    if (problem !== null) errors.push(`${at}: loopId ${JSON.stringify(loopId)} ${LOOP_ID_WHY[problem]}`);
-    // `.superloop/ops-manager/fleet/` is the fleet's own directory: a loop of that name would have
-    // its per-loop state.json / telemetry/reconcile.jsonl overwrite and interleave with the fleet's.
-    // Case-insensitive, for case-insensitive file systems.
-    else if (loopId.toLowerCase() === RESERVED_LOOP_ID) {
-      errors.push(`${at}: loopId ${JSON.stringify(loopId)} is reserved for the fleet's own directory`);
+    // Includes `fleet` (any case), the fleet's own directory next to the per-loop ones.
+    if (problem !== null) {
+      errors.push(`${at}: loopId ${JSON.stringify(loopId)} ${LOOP_ID_PROBLEM_TEXT[problem]}`);
     }
   }
   if (isPresent(entry["enabled"]) && typeof entry["enabled"] !== "boolean") {

@@ -504,7 +504,7 @@ describe("promotion gates: --fail-on-hold, artifacts, repeated runs", () => {
     // A telemetry path below a regular file cannot be created: also refused before the state write.
     const underFile = path.join(evidence.fleetStatusFile, "promotion.jsonl");
     expect(await failure(run({ promotionTelemetryFile: underFile, traceId: "trace-3" }))).toEqual({
-      message: `cannot create directory ${evidence.fleetStatusFile} (EEXIST)`,
+      message: `cannot create directory ${evidence.fleetStatusFile} (ENOTDIR)`,
       exitCode: 1,
     });
     // The latest decision was not replaced by one whose history line could not be appended.
