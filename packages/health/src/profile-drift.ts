@@ -3,16 +3,13 @@
  * enough confidence". `evaluateProfileDrift` is the pure state machine; `profileDrift` validates
  * flags, reads the previous state, writes the new state atomically and appends a history row.
  */
-import { open } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   assertValidLoopId,
-  ensureDirectory,
-  errnoCode,
+  assertWritable,
   formatTimestamp,
   LoopTelemetryCategory,
-  OpsError,
   opsPaths,
   ProfileDriftAction,
   ProfileDriftReasonCode,
@@ -266,7 +263,7 @@ export async function profileDrift(
       now,
     });
     // The streak must not advance when the history row cannot be recorded.
-    await assertAppendable(historyFile);
+    await assertWritable([historyFile]);
     await writeJsonAtomic(stateFile, drift);
     await appendJsonl(historyFile, profileDriftHistoryRow(drift, now));
     return drift;
@@ -277,17 +274,4 @@ export async function profileDrift(
     evaluate,
     ctx.lockTimeoutMs === undefined ? {} : { timeoutMs: ctx.lockTimeoutMs },
   );
-}
-
-/** Open `file` for append (creating it and its directory) and close it; `cannot write <file> (<CODE>)`. */
-async function assertAppendable(file: string): Promise<void> {
-  await ensureDirectory(path.dirname(file));
-  try {
-    await (await open(file, "a", 0o644)).close();
-  } catch (error) {
-    throw new OpsError(`cannot write ${file} (${errnoCode(error) ?? String(error)})`, {
-      kind: "io",
-      cause: error,
-    });
-  }
 }

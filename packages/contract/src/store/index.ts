@@ -28,3 +28,4 @@ export {
 } from "./jsonl-read.js";
 export { readTailLines, TAIL_CHUNK_SIZE, type TailLines, type TailOptions } from "./jsonl-tail.js";
 export { DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, type WithLockOptions, withLock } from "./lock.js";
+export { assertWritable, type WriteTarget } from "./preflight.js";

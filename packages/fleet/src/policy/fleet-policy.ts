@@ -10,12 +10,12 @@ import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
+  assertWritable,
   type Clock,
   ensureDirectory,
   errnoCode,
   fleetPaths,
   forEachJsonlLine,
-  isDirectory,
   isJsonObject,
   isNotFoundError,
   isRegularFile,
@@ -250,14 +250,14 @@ export async function fleetPolicy(
   const dedupeWindowSeconds =
     parseDedupeWindow(input.dedupeWindowSeconds) ?? registry.policy.noiseControls.dedupeWindowSeconds;
   // 8. Output directories.
-  for (const target of [paths.policyState, paths.governance, paths.telemetry, paths.history]) {
-    await ensureDirectory(path.dirname(target.real));
-    // Fail before writing anything: a directory would only fail mid-way through §9.1, after the
-    // policy state was overwritten and history lines (the cooldowns' memory) were appended.
-    if (await isDirectory(target.real)) {
-      throw new OpsError(`cannot write ${target.shown} (EISDIR)`, { kind: "io" });
-    }
-  }
+  // Fail before writing anything: a directory would only fail mid-way through §9.1, after the
+  // policy state was overwritten and history lines (the cooldowns' memory) were appended.
+  await assertWritable(
+    [paths.policyState, paths.governance, paths.telemetry, paths.history].map((target) => ({
+      file: target.real,
+      shown: target.shown,
+    })),
+  );
   await ensureDirectory(fleet.dir);
 
   // Read previous state + history, evaluate and write under the fleet lock, so two concurrent

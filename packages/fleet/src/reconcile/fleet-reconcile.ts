@@ -14,6 +14,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
+  assertWritable,
   type Clock,
   ensureDirectory,
   FleetLoopReasonCode,
@@ -401,12 +402,10 @@ export async function fleetReconcile(
   const registry = await loadFleetRegistry({ repo, registryFile: input.registryFile }, { ...ctx, cwd });
   // An output path that is a directory would only fail at the very end — after every loop was
   // reconciled, and (for the telemetry file) after state.json was already overwritten.
-  for (const [real, shown] of [
-    [stateFile, input.fleetStateFile ?? fleet.state],
-    [telemetryFile, input.fleetTelemetryFile ?? fleet.telemetry.reconcile],
-  ] as const) {
-    if (await isDirectory(real)) throw new OpsError(`cannot write ${shown} (EISDIR)`, { kind: "io" });
-  }
+  await assertWritable([
+    { file: stateFile, shown: input.fleetStateFile ?? fleet.state },
+    { file: telemetryFile, shown: input.fleetTelemetryFile ?? fleet.telemetry.reconcile },
+  ]);
   const deterministicOrder = input.deterministicOrder === true;
   const loops = processingOrder(registry.loops, deterministicOrder);
   if (loops.length === 0) throw new OpsError(NO_RESULTS_MESSAGE);

@@ -6,11 +6,12 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { open, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
   assertValidLoopId,
+  assertWritable,
   type Clock,
   ensureDirectory,
   errnoCode,
@@ -396,8 +397,7 @@ async function dispatchLocked(r: Resolved, ctx: AlertDispatchContext): Promise<A
   let recordable = false;
   const assertRecordable = async (): Promise<void> => {
     if (recordable) return;
-    await assertAppendable(r.telemetryFile);
-    await ensureDirectory(path.dirname(r.stateFile));
+    await assertWritable([r.telemetryFile, r.stateFile]);
     recordable = true;
   };
   const deliverTo = async (
@@ -704,19 +704,6 @@ function summaryStatus(c: { processed: number; dispatched: number; failed: numbe
   if (c.failed > 0 && c.dispatched === 0) return "failed";
   if (c.failed > 0) return "partial";
   return "success";
-}
-
-/** Open `file` for append (creating it and its directory) and close it; `cannot write <file> (<CODE>)`. */
-async function assertAppendable(file: string): Promise<void> {
-  await ensureDirectory(path.dirname(file));
-  try {
-    await (await open(file, "a", 0o644)).close();
-  } catch (error) {
-    throw new OpsError(`cannot write ${file} (${errnoCode(error) ?? String(error)})`, {
-      kind: "io",
-      cause: error,
-    });
-  }
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -12,6 +12,7 @@
 import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  assertWritable,
   type Clock,
   ensureDirectory,
   fleetPaths,
@@ -29,7 +30,6 @@ import type { FleetStatusProducer } from "../gates/evidence.js";
 import { PromotionGatesMessage } from "../gates/promotion-gates.js";
 import { PROMOTION_SCHEMA_VERSION } from "../gates/schemas.js";
 import {
-  assertNotDirectories,
   commandCwd,
   type EffectivePath,
   effectivePath,
@@ -164,7 +164,7 @@ export async function promotionCi(
   // Beyond §2 (careful): an output path that is a directory fails here, before the evaluator
   // writes the promotion state and telemetry of a run whose result could not be recorded.
   const stepSummary = env[GITHUB_STEP_SUMMARY_ENV];
-  await assertNotDirectories([
+  await assertWritable([
     resultFile.file,
     summaryFile.file,
     ...(nonEmpty(stepSummary) ? [path.resolve(cwd, stepSummary)] : []),

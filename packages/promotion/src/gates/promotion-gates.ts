@@ -6,6 +6,7 @@
 import path from "node:path";
 import {
   appendJsonl,
+  assertWritable,
   type Clock,
   ensureDirectory,
   fleetPaths,
@@ -18,7 +19,6 @@ import {
   writeJsonAtomic,
 } from "@ops/contract";
 import {
-  assertNotDirectories,
   commandCwd,
   effectivePath,
   nonEmpty,
@@ -202,7 +202,7 @@ export async function promotionGates(
   // history line (a telemetry path under a file, or a directory, fails before any write).
   await ensureDirectory(path.dirname(stateFile.file));
   await ensureDirectory(path.dirname(telemetryFile.file));
-  await assertNotDirectories([stateFile.file, telemetryFile.file]);
+  await assertWritable([stateFile.file, telemetryFile.file]);
   await writeJsonAtomic(stateFile.file, document);
   await appendJsonl(telemetryFile.file, document);
 

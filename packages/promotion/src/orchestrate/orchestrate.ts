@@ -10,6 +10,7 @@
 import { appendFile, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import {
+  assertWritable,
   type Clock,
   ensureDirectory,
   fleetPaths,
@@ -23,13 +24,7 @@ import {
 } from "@ops/contract";
 import { PromotionStderrError, withNewline } from "../apply/errors.js";
 import { parseExpandStep } from "../apply/schemas.js";
-import {
-  assertNotDirectories,
-  commandCwd,
-  nonEmpty,
-  type PromotionEvidenceFlags,
-  repoDirectory,
-} from "../shared/args.js";
+import { commandCwd, nonEmpty, type PromotionEvidenceFlags, repoDirectory } from "../shared/args.js";
 import { runCiInProcess } from "./ci-delegate.js";
 import {
   type DelegateContext,
@@ -216,7 +211,7 @@ export async function promotionOrchestrate(
   // Beyond §2 (careful): the outputs are checked before the delegates run, so a result path that
   // is a directory never lets apply mutate the registry and then fail without a result.
   const stepSummary = env["GITHUB_STEP_SUMMARY"];
-  await assertNotDirectories([
+  await assertWritable([
     resultPath,
     summaryPath,
     ...(nonEmpty(stepSummary) ? [path.resolve(cwd, stepSummary)] : []),

@@ -3,7 +3,7 @@
  * Internal to the package: not exported from the package index.
  */
 import path from "node:path";
-import { isDirectory, OpsError, resolveRepoPath, ValidationError } from "@ops/contract";
+import { isDirectory, resolveRepoPath, ValidationError } from "@ops/contract";
 
 /** The evidence and threshold flags of `promotion gates`, also taken (and forwarded) by `ci` and `orchestrate`. */
 export interface PromotionEvidenceFlags {
@@ -45,15 +45,4 @@ export async function repoDirectory(repoFlag: string, cwd: string): Promise<stri
   const repo = resolveRepoPath(repoFlag, cwd);
   if (!(await isDirectory(repo))) throw new ValidationError(`repo directory not found: ${repo}`);
   return repo;
-}
-
-/**
- * Output files that are directories fail the run before anything is written (one `error:` line, the
- * message the file store would give): a bad output path must not leave a half-done run behind — a
- * state file overwritten without its telemetry line, or a registry mutated without the result.
- */
-export async function assertNotDirectories(files: readonly string[]): Promise<void> {
-  for (const file of files) {
-    if (await isDirectory(file)) throw new OpsError(`cannot write ${file} (EISDIR)`, { kind: "io" });
-  }
 }
