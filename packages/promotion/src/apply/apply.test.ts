@@ -312,6 +312,21 @@ describe("fresh apply", () => {
     expect(readLines(path.join(work, "out/apply.jsonl"))).toHaveLength(1);
     expect(existsSync(fleet.telemetry.promotionApply)).toBe(false);
   });
+
+  it("empty path flags count as not given: the fleet's default files are used", async () => {
+    setDecision("promote");
+    const record = await promotionApply(
+      input({ registryFile: "", promotionStateFile: "", applyStateFile: "", applyTelemetryFile: "" }),
+      ctx(),
+    );
+    expect(record.files).toEqual({
+      registryFile: fleet.registry,
+      promotionStateFile: fleet.promotionState,
+      applyStateFile: fleet.promotionApplyState,
+      applyTelemetryFile: fleet.telemetry.promotionApply,
+    });
+    expect(readLines(fleet.telemetry.promotionApply)).toHaveLength(1);
+  });
 });
 
 describe("fail-closed processing order (§2): first failure wins, exit 1, nothing mutated", () => {

@@ -143,11 +143,12 @@ async function plan(input: PromotionApplyInput, ctx: PromotionApplyContext): Pro
   const cwd = commandCwd(ctx);
   const repo = await repoDirectory(input.repo, cwd);
   const fleet = fleetPaths(repo);
+  // An empty path flag counts as not given, as in promotion gates, ci and orchestrate.
   const files = {
-    registryFile: input.registryFile ?? fleet.registry,
-    promotionStateFile: input.promotionStateFile ?? fleet.promotionState,
-    applyStateFile: input.applyStateFile ?? fleet.promotionApplyState,
-    applyTelemetryFile: input.applyTelemetryFile ?? fleet.telemetry.promotionApply,
+    registryFile: orNull(input.registryFile) ?? fleet.registry,
+    promotionStateFile: orNull(input.promotionStateFile) ?? fleet.promotionState,
+    applyStateFile: orNull(input.applyStateFile) ?? fleet.promotionApplyState,
+    applyTelemetryFile: orNull(input.applyTelemetryFile) ?? fleet.telemetry.promotionApply,
   };
   const env = ctx.env ?? process.env;
   const planned: Plan = {

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import {
   assertValidLoopId,
+  assertWritable,
   ensureDirectory,
   givenTraceId,
   OpsError,
@@ -394,6 +395,14 @@ export async function resolveReconcileOptions(
   };
 
   await assertNoRuntimeArtifactTargets(input, files, runtimePaths(repoPath, flags.loop));
+  // Beyond the spec (careful): an output flag naming a directory, a path below a file or a
+  // read-only file would otherwise fail half-way, after the cursor and transport health were
+  // written. The state file is left out: its write failing is the spec's projection_failed path.
+  await assertWritable(
+    WRITTEN_FILE_FLAGS.filter(
+      ([inputKey, fileKey]) => fileKey !== "state" && given(input[inputKey]) !== null,
+    ).map(([, fileKey]) => ({ file: files[fileKey].path, shown: files[fileKey].shown })),
+  );
 
   return {
     repoPath,

@@ -557,6 +557,27 @@ describe("reconcile: validation (spec 13 §2)", () => {
     expect(fs.readFileSync(runtime.state, "utf8")).toBe(before.state);
   });
 
+  it("an output file flag naming a directory or a path below a file fails before anything is written", async () => {
+    twoEventLoop();
+    const aDirectory = path.join(tmp.path, "a-directory");
+    fs.mkdirSync(aDirectory);
+    const blocker = path.join(tmp.path, "blocker");
+    fs.writeFileSync(blocker, "x");
+    const cases: [ReconcileInput, string][] = [
+      [{ sequenceStateFile: aDirectory }, `cannot write ${aDirectory} (EISDIR)`],
+      [{ cursorFile: aDirectory }, `cannot write ${aDirectory} (EISDIR)`],
+      [{ alertDispatchTelemetryFile: aDirectory }, `cannot write ${aDirectory} (EISDIR)`],
+      [{ heartbeatStateFile: path.join(blocker, "hb.json") }, `cannot create directory ${blocker} (ENOTDIR)`],
+    ];
+    for (const [flags, message] of cases) {
+      await expect(reconcile(input(flags), context(new TestClock(NOW))), message).rejects.toThrow(message);
+      // Not even the cursor or transport health of this cycle was written.
+      expect(fs.readdirSync(files().dir)).toEqual([]);
+    }
+    expect(fs.readdirSync(aDirectory)).toEqual([]);
+    expect(fs.readFileSync(blocker, "utf8")).toBe("x");
+  });
+
   it("an invalid profile value in the catalog fails the threshold check (reconcile rejects decimals)", async () => {
     twoEventLoop();
     const catalog = readJson(BUNDLED_PROFILES);
