@@ -4,6 +4,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -278,6 +279,15 @@ describe("alert-dispatch: cursor and bundled routing (spec 19 §3.1, §3.6)", ()
     );
     writeFileSync(o().alertDispatchState, "{");
     await expect(run({})).rejects.toThrow(`invalid dispatch state JSON: ${o().alertDispatchState}`);
+    // The pending redeliveries fail closed the same way, and stay as they were for the operator.
+    writeFileSync(o().alertDispatchState, JSON.stringify({ escalationsLineOffset: 5 }));
+    const pendingFile = pendingDeliveriesFile(o().alertDispatchState);
+    writeFileSync(pendingFile, "{torn");
+    await expect(run({})).rejects.toThrow(
+      new ValidationError(`invalid pending deliveries JSON: ${pendingFile}`),
+    );
+    expect(readFileSync(pendingFile, "utf8")).toBe("{torn");
+    rmSync(pendingFile);
     await expect(alertDispatch({ loop: LOOP }, ctx({}))).rejects.toThrow("--repo is required");
     await expect(alertDispatch({ repo }, ctx({}))).rejects.toThrow("--loop is required");
     await expect(alertDispatch({ repo, loop: LOOP, maxEscalations: "-1" }, ctx({}))).rejects.toThrow(

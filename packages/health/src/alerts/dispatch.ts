@@ -253,15 +253,27 @@ async function readState(stateFile: string): Promise<Partial<AlertDispatchState>
 }
 
 /**
- * Pending redeliveries for `escalationsFile`; `[]` when the file is missing, not JSON or belongs to
- * another escalations file. A file that does not match the schema keeps only its valid entries.
+ * Pending redeliveries for `escalationsFile`; `[]` when the file is missing or belongs to another
+ * escalations file. A file that does not match the schema keeps only its valid entries. A file that
+ * is not JSON fails the run, like the dispatch state: treating it as empty would overwrite it and
+ * drop every owed redelivery without a trace.
  */
 async function readPending(file: string, escalationsFile: string): Promise<PendingDelivery[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if (isNotFoundError(error)) return [];
+    throw new OpsError(`cannot read ${file} (${errnoCode(error) ?? String(error)})`, {
+      kind: "io",
+      cause: error,
+    });
+  }
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(file, "utf8"));
+    value = JSON.parse(text);
   } catch {
-    return [];
+    throw new ValidationError(`invalid pending deliveries JSON: ${file}`);
   }
   const parsed = PendingDeliveriesFileSchema.safeParse(value);
   if (parsed.success) return parsed.data.escalationsFile === escalationsFile ? parsed.data.pending : [];
