@@ -849,5 +849,37 @@ process.exit(2);
     const document = await run(repo, { execute: true, confirm: true }, ctx(repo, env));
     expect(document.execution?.results[0]).toMatchObject({ status: "failed", controlExitCode: 1 });
     expect(document.execution?.results[0]).not.toHaveProperty("control");
+    expect(document.execution?.results[0]?.controlError).toMatch(/missing-hook/);
+  });
+});
+
+describe("a control that fails without its JSON document (beyond §6.4)", () => {
+  it("keeps the control's error line as controlError: a refused cancel says why", async () => {
+    const repo = newRepo();
+    repo.scenario("stopped", "alpha");
+    const delta = repo.loop("delta");
+    const proc = await delta.startRunProcess();
+    delta.iteration();
+    writeRegistry(repo, [{ loopId: "alpha" }, { loopId: "delta" }]);
+    writePolicyState(repo, [{ loopId: "alpha" }]);
+    const document = await run(repo, {
+      execute: true,
+      confirm: true,
+      intentId: ["alpha:health_critical:cancel"],
+      timeoutSeconds: "1",
+      intervalSeconds: "1",
+    });
+    const [result] = document.execution?.results ?? [];
+    expect(result).toMatchObject({
+      status: "failed",
+      reasonCode: "control_failed_command",
+      controlExitCode: 1,
+    });
+    expect(result).not.toHaveProperty("control");
+    expect(result?.controlError).toMatch(
+      /^error: cancel refused: the repository's current run is loop 'delta'/,
+    );
+    expect(proc.isAlive()).toBe(true);
+    expect(readFileSync(fleetPaths(repo.root).telemetry.handoff, "utf8")).toContain("cancel refused");
   });
 });

@@ -573,6 +573,7 @@ async function executeTarget(target: HandoffIntent, run: TargetRun): Promise<Han
       kind: "control",
       exitCode: response.exitCode,
       control: parseHandoffControlOutput(response.stdout),
+      stderr: response.stderr,
     };
   }
   return buildHandoffResult(

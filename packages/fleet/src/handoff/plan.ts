@@ -393,7 +393,13 @@ export function buildHandoffResult(
   facts: HandoffResultFacts,
   outcome:
     | { readonly kind: "precheck"; readonly reasonCode: HandoffResultReasonCodeValue }
-    | { readonly kind: "control"; readonly exitCode: number; readonly control: JsonObject | null },
+    | {
+        readonly kind: "control";
+        readonly exitCode: number;
+        readonly control: JsonObject | null;
+        /** What the control printed on stderr (its `error:` line when it failed). */
+        readonly stderr?: string | undefined;
+      },
 ): HandoffResult {
   const classified =
     outcome.kind === "precheck"
@@ -413,7 +419,27 @@ export function buildHandoffResult(
     autonomousEligible: intent.autonomous.eligible,
     controlExitCode: outcome.kind === "precheck" ? 1 : outcome.exitCode,
     ...(outcome.kind === "control" && outcome.control !== null ? { control: outcome.control } : {}),
+    ...(outcome.kind === "control" && outcome.control === null && classified.status === "failed"
+      ? controlErrorField(outcome.stderr)
+      : {}),
   };
+}
+
+/** Longest `controlError` kept: one line for an operator, not a log. */
+export const CONTROL_ERROR_MAX_LENGTH = 500;
+
+/**
+ * Beyond §6.4 (careful): a control that failed without its JSON document leaves only its exit
+ * code; the last non-blank stderr line (e.g. `error: cancel refused: the repository's current run
+ * is loop 'delta'`) is kept as `controlError`, so an operator sees why without rerunning it.
+ */
+function controlErrorField(stderr: string | undefined): { controlError?: string } {
+  const line = (stderr ?? "")
+    .split(/\r?\n/)
+    .map((text) => text.trim())
+    .filter((text) => text !== "")
+    .at(-1);
+  return line === undefined ? {} : { controlError: line.slice(0, CONTROL_ERROR_MAX_LENGTH) };
 }
 
 function intentStatusOf(status: HandoffResultStatusValue): HandoffIntent["status"] {

@@ -173,6 +173,8 @@ export const HandoffResultSchema = z.object({
   autonomousEligible: z.boolean(),
   controlExitCode: z.number().int(),
   control: JsonObjectSchema.optional(),
+  /** Beyond the spec: the failed control's last stderr line, when it printed no JSON document. */
+  controlError: z.string().optional(),
 });
 export type HandoffResult = z.infer<typeof HandoffResultSchema>;
 
