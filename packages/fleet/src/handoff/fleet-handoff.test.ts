@@ -28,6 +28,7 @@ import {
   HandoffStateSchema,
   HandoffTelemetryRowSchema,
 } from "./schemas.js";
+import { formatHandoffTable } from "./table.js";
 
 const INSTALL_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const BIN = superloopBinPath();
@@ -881,5 +882,11 @@ describe("a control that fails without its JSON document (beyond §6.4)", () => 
     );
     expect(proc.isAlive()).toBe(true);
     expect(readFileSync(fleetPaths(repo.root).telemetry.handoff, "utf8")).toContain("cancel refused");
+    const intent = document.intents.find((entry) => entry.intentId === "alpha:health_critical:cancel");
+    expect(intent?.execution?.controlError).toBe(result?.controlError);
+    // The operator's table shows the reason next to the outcome.
+    expect(formatHandoffTable(document, { color: false })).toContain(
+      "failed (control_failed_command, exit 1) error: cancel refused",
+    );
   });
 });

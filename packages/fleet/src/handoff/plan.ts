@@ -464,6 +464,7 @@ export function handoffIntentExecution(result: HandoffResult): HandoffIntentExec
     controlExitCode: result.controlExitCode,
     ...(typeof controlStatus === "string" ? { controlStatus } : {}),
     ...(typeof confirmed === "boolean" ? { confirmed } : {}),
+    ...(result.controlError === undefined ? {} : { controlError: result.controlError }),
   };
 }
 

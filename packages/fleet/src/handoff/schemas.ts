@@ -129,6 +129,8 @@ export const HandoffIntentExecutionSchema = z.object({
   controlExitCode: z.number().int(),
   controlStatus: z.string().optional(),
   confirmed: z.boolean().optional(),
+  /** Beyond the spec: mirrors the result's `controlError`. */
+  controlError: z.string().optional(),
 });
 export type HandoffIntentExecution = z.infer<typeof HandoffIntentExecutionSchema>;
 

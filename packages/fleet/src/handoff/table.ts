@@ -29,7 +29,9 @@ function row(intent: HandoffIntent): Cell[] {
     execution === undefined
       ? cell("-", "muted")
       : cell(
-          `${execution.mode}: ${execution.status} (${execution.reasonCode}, exit ${execution.controlExitCode})`,
+          `${execution.mode}: ${execution.status} (${execution.reasonCode}, exit ${execution.controlExitCode})${
+            execution.controlError === undefined ? "" : ` ${execution.controlError}`
+          }`,
           statusTone(execution.status),
         );
   return [
