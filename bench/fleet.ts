@@ -41,6 +41,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { machineInfo, median, round } from "./stats.js";
 
 /** The repository root (holds `config/`, the bundled catalogs): `bench/..`. */
 const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -98,20 +99,6 @@ interface ChildReport {
   readonly heapAfterLoadKiB: number;
   readonly heapAfterPassesKiB: number;
   readonly stateBytes: number;
-}
-
-const round = (value: number, digits = 1): number => {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
-};
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -577,18 +564,11 @@ async function runParent(): Promise<void> {
       },
     };
 
-    const cpus = os.cpus();
     const report = {
       schema: "ops-manager.bench.fleet.v1",
       finishedAt: new Date().toISOString(),
       durationSeconds: round((performance.now() - benchStarted) / 1000, 1),
-      machine: {
-        cpus: cpus.length,
-        cpuModel: cpus[0]?.model ?? "unknown",
-        totalMemoryMiB: Math.round(os.totalmem() / 1024 / 1024),
-        node: process.version,
-        platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      },
+      machine: machineInfo(),
       params,
       workload: {
         loops: largest,
@@ -671,7 +651,7 @@ async function runParent(): Promise<void> {
       ]),
     ];
     process.stdout.write(
-      `Fleet reconcile benchmark — node ${process.version}, ${cpus.length} cpus, ${largest} loops x ${params.events} ` +
+      `Fleet reconcile benchmark — node ${process.version}, ${report.machine.cpus} cpus, ${largest} loops x ${params.events} ` +
         `events (${mib(workload.totalBytes / 1024)} MiB)${headlineApplies ? "" : " (targets are stated for 500 x 1000)"}\n` +
         `${formatTable(targetRows)}\n\n` +
         `By fleet size (median of ${params.reps} passes per child; first pass: 1)\n` +

@@ -21,6 +21,8 @@ import {
   type RuntimeEvent,
 } from "../packages/testkit/src/index.js";
 
+export { machineInfo, median, round } from "./stats.js";
+
 /** The repository root (holds `config/`, the bundled threshold-profile catalog): `bench/..`. */
 export const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BENCH_DIR = path.join(INSTALL_ROOT, "bench");
@@ -207,18 +209,4 @@ export class EventAppender {
     });
     this.iteration += 1;
   }
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-export function round(value: number, digits = 1): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }

@@ -34,7 +34,6 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runtimePaths } from "../packages/contract/src/index.js";
@@ -46,6 +45,7 @@ import {
   EventAppender,
   INSTALL_ROOT,
   type MeasuredReconcile,
+  machineInfo,
   median,
   round,
   timedReconcile,
@@ -334,18 +334,11 @@ try {
   // -------------------------------------------------------------------------------------------------
   // Report.
   // -------------------------------------------------------------------------------------------------
-  const cpus = os.cpus();
   const report = {
     schema: "ops-manager.bench.ingest.v1",
     finishedAt: new Date().toISOString(),
     durationSeconds: round((performance.now() - benchStarted) / 1000, 1),
-    machine: {
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? "unknown",
-      totalMemoryMiB: Math.round(os.totalmem() / 1024 / 1024),
-      node: process.version,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    },
+    machine: machineInfo(),
     params,
     fromStart,
     incremental: incremental100,
@@ -447,7 +440,7 @@ try {
     ],
   ].map(([a, b, c]) => `${(a ?? "").padEnd(46)}  ${(b ?? "").padStart(14)}  ${(c ?? "").padStart(12)}`);
   process.stdout.write(
-    `Ingestion benchmark — node ${process.version}, ${cpus.length} cpus; medians of ${params.reps} ` +
+    `Ingestion benchmark — node ${process.version}, ${report.machine.cpus} cpus; medians of ${params.reps} ` +
       `(from-start) / ${params.incReps} (incremental, idle) repetitions\n` +
       `${lines.join("\n")}\n\n` +
       `Where a from-start reconcile of ${breakdown.events} events goes (cumulative layers; ` +

@@ -5,6 +5,7 @@ import {
   ANSI_TONES,
   type Cell,
   formatColumns,
+  formatDuration,
   labelledLine,
   padVisible,
   sanitize,
@@ -109,5 +110,18 @@ describe("terminal", () => {
       expect(padded[1]).toBe(`alpha  ${ESC}[32mok      ${ESC}[0m  ${ESC}[2m-${ESC}[0m`);
       expect(padded.map(strip)).toEqual(plain);
     });
+  });
+});
+
+describe("formatDuration", () => {
+  it("compacts whole seconds; negative clamps to 0s", () => {
+    expect(formatDuration(0)).toBe("0s");
+    expect(formatDuration(59)).toBe("59s");
+    expect(formatDuration(65)).toBe("1m05s");
+    expect(formatDuration(3599)).toBe("59m59s");
+    expect(formatDuration(3600 * 3 + 240)).toBe("3h04m");
+    expect(formatDuration(86_400 * 2 + 3600)).toBe("2d01h");
+    expect(formatDuration(193017600)).toBe("2234d00h");
+    expect(formatDuration(-5)).toBe("0s");
   });
 });

@@ -127,3 +127,13 @@ export function formatColumns(
     ...rows.map((cells) => line(cells.map((cell, column) => pad(term.paint(cell.text, cell.tone), column)))),
   ];
 }
+
+/** Whole seconds as a compact duration for tables: `45s`, `12m05s`, `3h04m`, `2234d00h`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
+  return `${Math.floor(s / 86_400)}d${pad(Math.floor((s % 86_400) / 3600))}h`;
+}

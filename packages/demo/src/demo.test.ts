@@ -1,11 +1,12 @@
 // The demo end to end: the simulated fleet managed by the real packages, asserted loop by loop.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { fleetPaths } from "@ops/contract";
+import { FleetRegistrySchema, fleetPaths } from "@ops/contract";
 import { makeTempDir } from "@ops/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatDemoReport, runDemo } from "./demo.js";
+import { createDemoFleet, demoRegistry } from "./fleet.js";
 
 const installRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const cleanups: (() => void)[] = [];
@@ -130,5 +131,35 @@ describe("ops-manager demo", () => {
     expect(summary).toContain("approve bravo via sprite_service → confirmed (exit 0)");
     expect(summary).toContain("cancel foxtrot via sprite_service → executed (exit 0)");
     expect(summary).toContain("5. promotion orchestrate --mode dry_run: preview, decision hold");
+  });
+});
+
+describe("demoRegistry", () => {
+  it("is a valid fleet registry with whole-second governance timestamps, also from a clock with milliseconds", () => {
+    const temp = makeTempDir("ops-demo-registry-");
+    cleanups.push(() => rmSync(temp.path, { recursive: true, force: true }));
+    const now = new Date("2026-06-01T12:00:00.789Z");
+    const loops = createDemoFleet(temp.path, now);
+    const serviceUrls = new Map(loops.map((loop) => [loop.spec.loopId, "http://127.0.0.1:1"]));
+    const registry = FleetRegistrySchema.parse(demoRegistry(loops, { now, serviceUrls }));
+    expect(registry.policy?.autonomous?.governance).toMatchObject({
+      changedAt: "2026-05-31T12:00:00Z",
+      reviewBy: "2026-07-01T12:00:00Z",
+    });
+  });
+});
+
+describe("runDemo --dir", () => {
+  it("refuses a directory that is not empty (a second demo would append to the first one's logs)", async () => {
+    const temp = makeTempDir("ops-demo-dir-");
+    cleanups.push(() => rmSync(temp.path, { recursive: true, force: true }));
+    writeFileSync(path.join(temp.path, "keep.txt"), "mine\n");
+    await expect(runDemo({ dir: temp.path, installRoot })).rejects.toThrow(
+      `demo directory is not empty: ${temp.path} (pass a new or empty --dir)`,
+    );
+    expect(readFileSync(path.join(temp.path, "keep.txt"), "utf8")).toBe("mine\n");
+    await expect(runDemo({ dir: path.join(temp.path, "keep.txt"), installRoot })).rejects.toThrow(
+      `cannot use demo directory ${path.join(temp.path, "keep.txt")} (ENOTDIR)`,
+    );
   });
 });

@@ -7,10 +7,10 @@
  * handoff's cancel of the critical loop, reconcile again, and dry-run a promotion over the
  * evidence the fleet produced.
  */
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Clock, fleetPaths, opsPaths, systemClock } from "@ops/contract";
+import { type Clock, errnoCode, fleetPaths, opsPaths, systemClock, ValidationError } from "@ops/contract";
 import {
   type FleetLoopResult,
   type FleetReconcileState,
@@ -150,12 +150,31 @@ function controlFlags(managed: ManagedLoop) {
       };
 }
 
+/**
+ * A `--dir` must be new or empty: the simulated runtime appends to the event logs it finds, so a
+ * second demo in the same directory would mix two fleets (and trip over the first one's corrupt
+ * line). Returns `dir`.
+ */
+function assertFreshDemoDir(dir: string): string {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return dir;
+    throw new ValidationError(`cannot use demo directory ${dir} (${errnoCode(error) ?? String(error)})`);
+  }
+  if (entries.length > 0) {
+    throw new ValidationError(`demo directory is not empty: ${dir} (pass a new or empty --dir)`);
+  }
+  return dir;
+}
+
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const clock = options.clock ?? systemClock;
   const dir =
     options.dir === undefined
       ? realpathSync(mkdtempSync(path.join(tmpdir(), "ops-manager-demo-")))
-      : path.resolve(options.dir);
+      : assertFreshDemoDir(path.resolve(options.dir));
   const managerRepo = path.join(dir, "manager");
   mkdirSync(managerRepo, { recursive: true });
   const loops = createDemoFleet(dir, clock.now(), options.fleet ?? DEMO_FLEET);

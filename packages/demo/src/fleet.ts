@@ -5,6 +5,7 @@
  * sprite's service. Each loop is left in a different condition by the testkit's scenario presets.
  */
 import path from "node:path";
+import { formatTimestamp } from "@ops/contract";
 import {
   createSimulatedRepo,
   type ScenarioName,
@@ -122,10 +123,6 @@ export interface DemoRegistryOptions {
   readonly serviceUrls: ReadonlyMap<string, string>;
 }
 
-function iso(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/u, "Z");
-}
-
 /**
  * The fleet registry (spec 20) an operator would write for the demo fleet: every loop with its
  * transport, guarded autonomy enabled with governance metadata reviewed within the month, the
@@ -169,8 +166,8 @@ export function demoRegistry(
           actor: "demo-operator",
           approvalRef: "CHG-DEMO-1",
           rationale: "demo: guarded autonomy on the simulated fleet",
-          changedAt: iso(new Date(options.now.getTime() - day)),
-          reviewBy: iso(new Date(options.now.getTime() + 30 * day)),
+          changedAt: formatTimestamp(new Date(options.now.getTime() - day)),
+          reviewBy: formatTimestamp(new Date(options.now.getTime() + 30 * day)),
         },
         rollout: { canaryPercent: 100, scope: { loopIds: [] }, pause: { manual: false } },
       },

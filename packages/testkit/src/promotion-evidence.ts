@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fleetPaths, formatTimestamp } from "@ops/contract";
 import { type TimeInput, toEpochSeconds } from "./clock.js";
-import { appendText, jsonText, writeAtomic } from "./fsutil.js";
+import { appendText, jsonText, writeAtomic, writeInPlace } from "./fsutil.js";
 
 export type HandoffExecutionModeValue = "autonomous" | "manual";
 
@@ -218,8 +218,7 @@ export function promotionDrillEvidence(options: DrillEvidenceOptions = {}): Reco
 
 /** Writes the drill evidence file as an operator would (pretty JSON, in place). */
 export function writePromotionDrillEvidence(file: string, document: unknown): string {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+  writeInPlace(file, `${JSON.stringify(document, null, 2)}\n`);
   return file;
 }
 

@@ -12,7 +12,7 @@ export const demoCommand = defineCommand({
   describe: "Simulate a small fleet of loop runs and manage it end to end",
   synopsis: "[--dir <path>] [--json]",
   flags: {
-    dir: valueFlag("Directory to build the demo in (default: a fresh temporary directory)"),
+    dir: valueFlag("New or empty directory to build the demo in (default: a fresh temporary directory)"),
     json: switchFlag("Print the demo report as JSON instead of the summary"),
   },
   examples: [["ops-manager demo --dir ./demo-out", "Build the demo fleet under ./demo-out and manage it"]],

@@ -15,6 +15,7 @@ import {
   appendJsonl,
   type Clock,
   ensureDirectory,
+  errnoCode,
   errorMessage,
   fleetPaths,
   formatTimestamp,
@@ -177,7 +178,7 @@ async function readJsonObject(file: string): Promise<JsonObject | null | undefin
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (errnoCode(error) === "ENOENT") return undefined;
     return null;
   }
   try {

@@ -39,8 +39,6 @@ function compareStrings(a: string, b: string): number {
 
 export const HANDOFF_RETRY_GUARD_PREFIX = "autonomous_retry_guard_";
 
-/** Code-point (byte) order for ASCII/BMP strings, as every fleet sort uses. */
-
 /**
  * §3.2 `handoffSlug(s)`: ASCII `A`–`Z` lower-cased; every character (code point) outside `[a-z0-9._-]`
  * becomes `-`; runs of `-` collapse to one; one leading and one trailing `-` stripped.

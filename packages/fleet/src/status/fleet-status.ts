@@ -8,10 +8,10 @@ import path from "node:path";
 import {
   type Clock,
   ContractError,
-  errnoCode,
   fleetPaths,
   formatTimestamp,
   isJsonObject,
+  isNotFoundError,
   isRegularFile,
   type JsonObject,
   readTailLines,
@@ -96,8 +96,7 @@ async function readStateObject(file: string): Promise<StateRead> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    const code = errnoCode(error);
-    return code === "ENOENT" || code === "ENOTDIR" ? { kind: "missing" } : { kind: "invalid" };
+    return isNotFoundError(error) ? { kind: "missing" } : { kind: "invalid" };
   }
   try {
     const value: unknown = JSON.parse(text);

@@ -7,7 +7,7 @@ import { fleetReconcile } from "../reconcile/fleet-reconcile.js";
 import { fleetStatus } from "./fleet-status.js";
 import { projectFleetStatus } from "./project.js";
 import type { FleetStatusDocument } from "./schemas.js";
-import { formatAge, readFleetStatusLoopDetails, renderFleetStatusTable } from "./table.js";
+import { readFleetStatusLoopDetails, renderFleetStatusTable } from "./table.js";
 import { fleetState, NOW, policyState, result } from "./test-fixtures.js";
 
 const INSTALL_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -131,11 +131,6 @@ describe("renderFleetStatusTable", () => {
   });
 
   it("helpers", () => {
-    expect(formatAge(-5)).toBe("0s");
-    expect(formatAge(59)).toBe("59s");
-    expect(formatAge(3599)).toBe("59m59s");
-    expect(formatAge(3600 * 5 + 60 * 4)).toBe("5h04m");
-    expect(formatAge(86_400 * 2 + 3600)).toBe("2d01h");
     expect(sanitize("a\u009bb\u007f")).toBe("a?b?");
   });
 });

@@ -14,6 +14,7 @@ import path from "node:path";
 import {
   type Cell,
   formatColumns,
+  formatDuration,
   isJsonObject,
   labelledLine,
   parseTimestamp,
@@ -94,16 +95,6 @@ export const statusTone = toneClassifier({
   muted: ["unknown"],
 });
 
-/** Whole seconds as a compact duration: `45s`, `12m05s`, `3h04m`, `2d00h`. */
-export function formatAge(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const pad = (n: number) => String(n).padStart(2, "0");
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
-  return `${Math.floor(s / 86_400)}d${pad(Math.floor((s % 86_400) / 3600))}h`;
-}
-
 const NONE = "—";
 const LABEL_WIDTH = 10;
 
@@ -123,7 +114,7 @@ export function renderFleetStatusTable(
       : (parseTimestamp(document.generatedAt) ?? 0);
   const ageOf = (timestamp: string | null | undefined): string | null => {
     const epoch = parseTimestamp(timestamp);
-    return epoch === null ? null : formatAge(nowEpoch - epoch);
+    return epoch === null ? null : formatDuration(nowEpoch - epoch);
   };
 
   const lines: string[] = [];

@@ -376,6 +376,21 @@ describe("fail-closed processing order (§2): first failure wins, exit 1, nothin
     expect(existsSync(fleet.telemetry.promotionApply)).toBe(false);
   });
 
+  it.runIf(process.getuid?.() !== 0)(
+    "a read-only apply telemetry file fails before the registry changes",
+    async () => {
+      setDecision("promote");
+      const before = registryText();
+      mkdirSync(path.dirname(fleet.telemetry.promotionApply), { recursive: true });
+      writeFileSync(fleet.telemetry.promotionApply, "");
+      chmodSync(fleet.telemetry.promotionApply, 0o444);
+      const error = await failure(promotionApply(input(), ctx()));
+      expect(error.message).toBe(`cannot write promotion apply record: ${fleet.telemetry.promotionApply}`);
+      expect(registryText()).toBe(before);
+      expect(existsSync(fleet.promotionApplyState)).toBe(false);
+    },
+  );
+
   it("promotion state: missing, not JSON, no decision (absent, null, false)", async () => {
     const missing = await failure(promotionApply(input({ reviewBy: "bad" }), ctx()));
     expect(missing.message).toBe(`promotion state file not found: ${fleet.promotionState}`);

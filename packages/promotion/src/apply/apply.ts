@@ -13,6 +13,7 @@ import { open, readFile, unlink } from "node:fs/promises";
 import path from "node:path";
 import {
   appendJsonl,
+  assertWritable,
   type Clock,
   ensureDirectory,
   errorMessage,
@@ -447,18 +448,16 @@ async function applyFresh(plan: Plan, decision: string, now: Date): Promise<Prom
 }
 
 /**
- * The apply record's destinations can be written: their directories exist (created here, as the
- * writes would) and neither path is a directory. Fails with one line before anything is mutated.
+ * The apply record's destinations can be written (`assertWritable`: directories created as the
+ * writes would, not a directory, writable). Fails with one line before anything is mutated.
  */
 async function assertAuditWritable(files: readonly (readonly [string, string])[]): Promise<void> {
-  for (const [absolute, shown] of files) {
-    const message = `cannot write promotion apply record: ${shown}`;
+  for (const [file, shown] of files) {
     try {
-      await ensureDirectory(path.dirname(absolute));
+      await assertWritable([{ file, shown }]);
     } catch {
-      throw new ValidationError(message);
+      throw new ValidationError(`cannot write promotion apply record: ${shown}`);
     }
-    if (await isDirectory(absolute)) throw new ValidationError(message);
   }
 }
 

@@ -5,8 +5,9 @@
  * it (each value one argument, never re-split — careful Q4). Either way the result is what a
  * process would have produced: exit status, stdout text and stderr text, kept apart (careful Q2).
  */
-import { type Clock, errorMessage, isOpsError } from "@ops/contract";
+import { type Clock, errorMessage, formatJson, isOpsError } from "@ops/contract";
 import { execa } from "execa";
+import { hookFailureReason, withNewline } from "../apply/errors.js";
 import type { FleetStatusProducer } from "../gates/evidence.js";
 import { type PromotionGatesInput, promotionGates } from "../gates/promotion-gates.js";
 
@@ -117,10 +118,6 @@ export interface EvaluatorContext {
   readonly generateTraceId?: (() => string) | undefined;
 }
 
-function jsonText(value: unknown, pretty: boolean): string {
-  return `${pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value)}\n`;
-}
-
 /** Runs the built-in evaluator in-process on `args`, capturing what its CLI would print. */
 async function runInProcess(args: readonly string[], ctx: EvaluatorContext): Promise<EvaluatorRun> {
   const { input, pretty } = parsePromotionEvaluatorArgs(args);
@@ -134,7 +131,7 @@ async function runInProcess(args: readonly string[], ctx: EvaluatorContext): Pro
       cwd: ctx.cwd,
       stderr: { write: (text: string) => (stderr += text) },
     });
-    return { exitCode: outcome.exitCode, stdout: jsonText(outcome.document, pretty), stderr };
+    return { exitCode: outcome.exitCode, stdout: formatJson(outcome.document, { pretty }), stderr };
   } catch (error) {
     stderr += `error: ${errorMessage(error) || "unexpected error"}\n`;
     const code = isOpsError(error) ? error.exitCode : 1;
@@ -163,7 +160,7 @@ export async function runPromotionEvaluator(
   let exitCode = result.exitCode;
   if (exitCode === undefined) {
     // Could not start (missing / not executable) or killed by a signal: a failed evaluation.
-    stderr += `error: ${result.originalMessage ?? result.shortMessage}\n`;
+    stderr = `${withNewline(stderr)}error: ${hookFailureReason(result)}\n`;
     exitCode = 1;
   }
   return { exitCode, stdout, stderr };

@@ -16,6 +16,7 @@ import {
   type Clock,
   ensureDirectory,
   fleetPaths,
+  formatJson,
   formatTimestamp,
   isJsonObject,
   isRegularFile,
@@ -26,6 +27,7 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from "@ops/contract";
+import { withNewline } from "../apply/errors.js";
 import type { FleetStatusProducer } from "../gates/evidence.js";
 import { PromotionGatesMessage } from "../gates/promotion-gates.js";
 import { PROMOTION_SCHEMA_VERSION } from "../gates/schemas.js";
@@ -99,14 +101,6 @@ export interface PromotionCiOutcome {
   readonly evaluatorArgs: readonly string[] | null;
   /** What the evaluator produced; `null` when skipped. */
   readonly evaluator: EvaluatorRun | null;
-}
-
-function jsonText(value: unknown, pretty: boolean | undefined): string {
-  return `${pretty === true ? JSON.stringify(value, null, 2) : JSON.stringify(value)}\n`;
-}
-
-function withNewline(text: string): string {
-  return text === "" || text.endsWith("\n") ? text : `${text}\n`;
 }
 
 /** The evaluator's stdout as one JSON object, or null (careful Q2/Q3: stdout only, must be an object). */
@@ -198,7 +192,7 @@ export async function promotionCi(
       exitCode: 0,
       decision: PromotionDecision.Skipped,
       document,
-      stdout: jsonText(document, input.pretty),
+      stdout: formatJson(document, { pretty: input.pretty === true }),
       stderr: "",
       files,
       evaluatorArgs: null,
@@ -274,7 +268,7 @@ export async function promotionCi(
     exitCode: evaluator.exitCode,
     decision: decision.decision,
     document,
-    stdout: jsonText(document, input.pretty),
+    stdout: formatJson(document, { pretty: input.pretty === true }),
     stderr: withNewline(evaluator.stderr),
     files,
     evaluatorArgs,

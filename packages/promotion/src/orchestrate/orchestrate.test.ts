@@ -2,7 +2,7 @@
 // executable node script (OPS_MANAGER_PROMOTION_CI_SCRIPT) that writes a decision document shaped
 // like spec 30/31 output; promotion apply in-process (the real one, on a registry checked by the
 // real validator) or replaced by a recording script (OPS_MANAGER_PROMOTION_APPLY_SCRIPT).
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fleetPaths } from "@ops/contract";
 import { makeTempDir, type TempDir } from "@ops/testkit";
@@ -581,6 +581,12 @@ describe("CI failures stop every mode (Q3)", () => {
     );
     expect((await failure(run({ mode: "dry_run" }, { CI_RESULT: "[1]" }))).message).toBe(
       `invalid promotion CI result JSON: ${fleet.promotionCiResult}`,
+    );
+    // A directory is not an existing file.
+    rmSync(fleet.promotionCiResult, { force: true });
+    mkdirSync(fleet.promotionCiResult);
+    expect((await failure(run({ mode: "dry_run" }))).message).toBe(
+      `promotion CI result file not found: ${fleet.promotionCiResult}`,
     );
   });
 });

@@ -7,7 +7,7 @@
  * A failed delegate ends the run with the delegate's exit status and its captured output on
  * stderr (PromotionStderrError); the orchestrator's own result and summary are then not written.
  */
-import { appendFile, readFile, stat } from "node:fs/promises";
+import { appendFile, readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   assertWritable,
@@ -16,6 +16,7 @@ import {
   fleetPaths,
   formatTimestamp,
   isJsonObject,
+  isRegularFile,
   type JsonObject,
   systemClock,
   ValidationError,
@@ -24,6 +25,7 @@ import {
 } from "@ops/contract";
 import { PromotionStderrError, withNewline } from "../apply/errors.js";
 import { parseExpandStep } from "../apply/schemas.js";
+import { promotionCiDecisionOf } from "../ci/schemas.js";
 import { commandCwd, nonEmpty, type PromotionEvidenceFlags, repoDirectory } from "../shared/args.js";
 import { runCiInProcess } from "./ci-delegate.js";
 import {
@@ -38,7 +40,6 @@ import {
 import {
   applyArguments,
   ciArguments,
-  ciOutcomeOf,
   composeResult,
   GOVERNANCE_FLAGS,
   isOrchestrateApplyIntent,
@@ -151,7 +152,7 @@ async function readCiResult(file: string, cwd: string): Promise<JsonObject> {
   const resolved = path.resolve(cwd, file);
   let text: string;
   try {
-    if (!(await stat(resolved)).isFile()) throw new Error("not a file");
+    if (!(await isRegularFile(resolved))) throw new Error("not a file");
     text = await readFile(resolved, "utf8");
   } catch {
     throw new ValidationError(`promotion CI result file not found: ${file}`);
@@ -229,7 +230,7 @@ export async function promotionOrchestrate(
     relay,
   );
   // §2 steps 4–5 — the decision comes from the result file, never from the wrapper's stdout.
-  const ci = ciOutcomeOf(await readCiResult(files.promotionCiResultFile, cwd));
+  const ci = promotionCiDecisionOf(await readCiResult(files.promotionCiResultFile, cwd));
 
   // §2 steps 6–7.
   let record: JsonObject | null = null;

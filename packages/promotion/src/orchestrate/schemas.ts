@@ -6,6 +6,8 @@
  */
 import { isJsonObject, type JsonObject, TimestampSchema } from "@ops/contract";
 import { z } from "zod";
+import type { PromotionCiDecision } from "../ci/schemas.js";
+import { csvOrNone } from "../ci/summary.js";
 import { nonEmpty, type PromotionEvidenceFlags } from "../shared/args.js";
 import { sortedUniqueCodeUnits } from "../shared/sort.js";
 
@@ -160,28 +162,6 @@ function stringList(value: unknown): string[] {
   return value.map((item) => (typeof item === "string" ? item : JSON.stringify(item)));
 }
 
-export interface CiOutcome {
-  readonly decision: string;
-  readonly failedGates: string[];
-  readonly reasonCodes: string[];
-}
-
-/** §2 step 5: decision (default `unknown`), failed gates and reason codes (default `[]`). */
-export function ciOutcomeOf(result: JsonObject): CiOutcome {
-  const summary = isJsonObject(result["summary"]) ? result["summary"] : {};
-  const decision = summary["decision"];
-  return {
-    decision:
-      decision === undefined || decision === null
-        ? "unknown"
-        : typeof decision === "string"
-          ? decision
-          : JSON.stringify(decision),
-    failedGates: stringList(summary["failedGates"]),
-    reasonCodes: stringList(summary["reasonCodes"]),
-  };
-}
-
 function stringAt(record: JsonObject | null, key: string): string | null {
   const value = record?.[key];
   return typeof value === "string" && value !== "" ? value : null;
@@ -190,7 +170,8 @@ function stringAt(record: JsonObject | null, key: string): string | null {
 export interface ComposeInput {
   readonly timestamp: string;
   readonly mode: OrchestrateMode;
-  readonly ci: CiOutcome;
+  /** §2 step 5: the CI result's decision fields with their defaults (`promotionCiDecisionOf`). */
+  readonly ci: PromotionCiDecision;
   readonly traceId?: string | undefined;
   readonly loopId?: string | undefined;
   readonly horizonRef?: string | undefined;
@@ -237,10 +218,6 @@ export function composeResult(input: ComposeInput): PromotionOrchestrateResult {
   };
 }
 
-function csv(values: readonly string[]): string {
-  return values.length === 0 ? "none" : values.join(", ");
-}
-
 /** §5 — the Markdown summary (lines joined by `\n`, trailing newline). */
 export function renderSummary(result: PromotionOrchestrateResult): string {
   const lines = [
@@ -252,9 +229,9 @@ export function renderSummary(result: PromotionOrchestrateResult): string {
     "",
     `Promotion decision: \`${result.decision}\``,
     "",
-    `Failed gates: ${csv(result.summary.failedGates)}`,
+    `Failed gates: ${csvOrNone(result.summary.failedGates)}`,
     "",
-    `Reason codes: ${csv(result.summary.reasonCodes)}`,
+    `Reason codes: ${csvOrNone(result.summary.reasonCodes)}`,
   ];
   if (result.apply.executed) lines.push("", `Apply intent: \`${result.apply.intent ?? ""}\``);
   lines.push(

@@ -22,6 +22,7 @@ import {
   assertValidLoopId,
   type Clock,
   formatTimestamp,
+  isJsonObject,
   nowEpochSeconds,
   systemClock,
   ValidationError,
@@ -229,12 +230,10 @@ export function evaluate(
 function objectAt(value: unknown, ...keys: string[]): Record<string, unknown> | null {
   let current: unknown = value;
   for (const key of keys) {
-    if (typeof current !== "object" || current === null || Array.isArray(current)) return null;
-    current = (current as Record<string, unknown>)[key];
+    if (!isJsonObject(current)) return null;
+    current = current[key];
   }
-  return typeof current === "object" && current !== null && !Array.isArray(current)
-    ? (current as Record<string, unknown>)
-    : null;
+  return isJsonObject(current) ? current : null;
 }
 
 function stringOrNull(value: unknown): string | null {

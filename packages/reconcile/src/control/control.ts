@@ -15,7 +15,6 @@
  * (spec 15 §5), which would otherwise wait for us.
  */
 import { randomUUID } from "node:crypto";
-
 import path from "node:path";
 import {
   assertValidLoopId,

@@ -25,7 +25,7 @@
  * - The check runs under the per-loop control lock (see control.ts), so two concurrent calls with
  *   one key execute once: the second waits, then replays the first's entry.
  */
-import { isNotFoundError, readJsonlLines } from "@ops/contract";
+import { isJsonObject, isNotFoundError, readJsonlLines } from "@ops/contract";
 import type { ControlOutcome } from "./records.js";
 import { confirmationStatusFor, executionStatusFor } from "./service.js";
 
@@ -39,10 +39,6 @@ export interface RecordedIntent {
   readonly confirmed: boolean;
   readonly commandOutput: string;
   readonly confirm: Record<string, unknown> | null;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function nonNegativeInteger(value: unknown): number {
@@ -65,7 +61,7 @@ export async function findRecordedLocalIntent(
       } catch {
         continue;
       }
-      if (!isObject(entry) || entry["idempotencyKey"] !== key || entry["transport"] !== "local") continue;
+      if (!isJsonObject(entry) || entry["idempotencyKey"] !== key || entry["transport"] !== "local") continue;
       const { intent, status, command } = entry;
       if (typeof intent !== "string" || typeof status !== "string" || status.length === 0) continue;
       found = {
@@ -76,7 +72,7 @@ export async function findRecordedLocalIntent(
         confirmExitCode: nonNegativeInteger(entry["confirmExitCode"]),
         confirmed: entry["confirmed"] === true,
         commandOutput: typeof entry["commandOutput"] === "string" ? entry["commandOutput"] : "",
-        confirm: isObject(entry["confirm"]) ? entry["confirm"] : null,
+        confirm: isJsonObject(entry["confirm"]) ? entry["confirm"] : null,
       };
     }
   } catch (error) {

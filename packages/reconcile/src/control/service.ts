@@ -35,7 +35,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { errorMessage } from "@ops/contract";
+import { errorMessage, isJsonObject } from "@ops/contract";
 import { outputTail } from "@ops/transport-local";
 import {
   PENDING_KEY_REASON,
@@ -248,10 +248,6 @@ export interface ServiceControlOutcome {
   readonly attempts?: readonly ServiceAttemptRecord[];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function nonNegativeInteger(value: unknown): number | null {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }
@@ -260,7 +256,7 @@ function parseObject(text: string): Record<string, unknown> | null {
   if (text.trim().length === 0) return null;
   try {
     const value: unknown = JSON.parse(text);
-    return isObject(value) ? value : null;
+    return isJsonObject(value) ? value : null;
   } catch {
     return null;
   }
@@ -282,8 +278,8 @@ export function confirmationStatusFor(status: string, hasConfirm: boolean): Conf
 /** Spec 15 §2.2 step 4: a service control response object → the recorded outcome. */
 export function interpretServiceControlResponse(response: Record<string, unknown>): ServiceControlOutcome {
   const exitCode = nonNegativeInteger(response["exitCode"]) ?? 0;
-  const result = isObject(response["result"]) ? response["result"] : null;
-  const confirm = result !== null && isObject(result["confirm"]) ? result["confirm"] : null;
+  const result = isJsonObject(response["result"]) ? response["result"] : null;
+  const confirm = result !== null && isJsonObject(result["confirm"]) ? result["confirm"] : null;
   const confirmExitCode = nonNegativeInteger(result?.["confirmExitCode"]) ?? 0;
   const resultStatus = result?.["status"];
   const status =
@@ -428,7 +424,7 @@ function ambiguousFailure(
 
 /** A 409/500 body that is a control response (not a `{ok:false,error:{…}}` error envelope). */
 function isControlResponse(body: Record<string, unknown> | null): body is Record<string, unknown> {
-  return body !== null && (nonNegativeInteger(body["exitCode"]) !== null || isObject(body["result"]));
+  return body !== null && (nonNegativeInteger(body["exitCode"]) !== null || isJsonObject(body["result"]));
 }
 
 /** Send the request and interpret the reply. Never throws. */

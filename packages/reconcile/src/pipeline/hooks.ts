@@ -6,6 +6,7 @@
  * ALERT_DISPATCH and (sprite-service transport) SERVICE_CLIENT; control honours CONFIRM and
  * (sprite-service transport, control/service.ts) SERVICE_CLIENT.
  */
+import { isJsonObject } from "@ops/contract";
 import { execa } from "execa";
 
 export const RECONCILE_HOOKS = {
@@ -99,9 +100,7 @@ export function parseHookObject(stdout: string): Record<string, unknown> | null 
   if (text.length === 0) return null;
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
+    return isJsonObject(value) ? value : null;
   } catch {
     return null;
   }

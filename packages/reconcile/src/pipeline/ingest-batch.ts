@@ -7,7 +7,7 @@
  */
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
-import type { Clock, JsonObject } from "@ops/contract";
+import { type Clock, isJsonObject, type JsonObject } from "@ops/contract";
 import {
   EVENT_GUARD_MESSAGE,
   isEventEnvelopeFor,
@@ -210,15 +210,11 @@ export class IngestBatch {
     const sequence = snapshot["sequence"];
     return {
       ok: true,
-      heartbeat: isObject(runtime) ? runtime["heartbeat"] : undefined,
-      snapshotSequence: isObject(sequence) ? sequence["value"] : undefined,
+      heartbeat: isJsonObject(runtime) ? runtime["heartbeat"] : undefined,
+      snapshotSequence: isJsonObject(sequence) ? sequence["value"] : undefined,
       projection,
       sequence: this.tracker.summary(),
       eventsIngested: this.count,
     };
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -3,7 +3,6 @@
  * spec's exact order (fail closed; the CLI prints `error: <message>` and exits 1).
  */
 import { randomUUID } from "node:crypto";
-
 import path from "node:path";
 import {
   assertValidLoopId,

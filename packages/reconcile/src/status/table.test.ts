@@ -4,7 +4,7 @@ import { createSimulatedRepo, type SimulatedRepo } from "@ops/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StatusDocument } from "./schemas.js";
 import { loopStatus } from "./status.js";
-import { formatDuration, formatStatusTable, statusTone } from "./table.js";
+import { formatStatusTable, statusTone } from "./table.js";
 import {
   HEALTH,
   INTENT_ROW,
@@ -163,15 +163,6 @@ describe("formatStatusTable", () => {
 });
 
 describe("table helpers", () => {
-  it("formatDuration", () => {
-    expect(formatDuration(0)).toBe("0s");
-    expect(formatDuration(59)).toBe("59s");
-    expect(formatDuration(65)).toBe("1m05s");
-    expect(formatDuration(3600 * 3 + 240)).toBe("3h04m");
-    expect(formatDuration(193017600)).toBe("2234d00h");
-    expect(formatDuration(-5)).toBe("0s");
-  });
-
   it("statusTone", () => {
     expect(statusTone("healthy")).toBe("good");
     expect(statusTone("degraded")).toBe("warn");

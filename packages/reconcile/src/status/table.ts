@@ -5,7 +5,14 @@
  * control characters, so a hostile value cannot inject terminal escapes and `color: false` output
  * never contains ESC.
  */
-import { labelledLine, sanitize, terminal, toneClassifier } from "@ops/contract";
+import {
+  formatDuration,
+  isJsonObject,
+  labelledLine,
+  sanitize,
+  terminal,
+  toneClassifier,
+} from "@ops/contract";
 import type { StatusDocument } from "./schemas.js";
 
 export interface StatusTableOptions {
@@ -47,16 +54,6 @@ const BAD = ["critical", "failed", "failed_command", "dead", "ordering_drift_det
 /** Tone of a status word. */
 export const statusTone = toneClassifier({ good: GOOD, warn: WARN, bad: BAD, muted: ["unknown"] });
 
-/** Whole seconds as a compact duration: `45s`, `12m05s`, `3h04m`, `2234d00h`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const pad = (n: number) => String(n).padStart(2, "0");
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
-  return `${Math.floor(s / 86_400)}d${pad(Math.floor((s % 86_400) / 3600))}h`;
-}
-
 function stringField(record: Record<string, unknown>, key: string): string | null {
   const value = record[key];
   return typeof value === "string" ? value : null;
@@ -64,9 +61,7 @@ function stringField(record: Record<string, unknown>, key: string): string | nul
 
 function objectField(record: Record<string, unknown>, key: string): Record<string, unknown> | null {
   const value = record[key];
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null;
+  return isJsonObject(value) ? value : null;
 }
 
 const LABEL_WIDTH = 12;
